@@ -1,0 +1,39 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gatehouse {
+
+// The gateway's own check of a request head (RFC 9112 §2-§7), run on the raw
+// bytes before Beast sees them: Beast 1.81 accepts several ambiguous framings
+// (Transfer-Encoding: gzip, "chunked, gzip", chunked on HTTP/1.0, duplicate
+// Content-Length, missing Host, obs-fold) that would let requests be smuggled.
+struct HeadScan {
+  enum class State { incomplete, complete, rejected };
+  State state = State::incomplete;
+
+  // complete: bytes of leading blank lines to skip, then the head's size
+  // (request line + fields + the empty line).
+  std::size_t skip = 0;
+  std::size_t head_size = 0;
+
+  // rejected: the status to answer (400, 501 or 505) and a one-line reason.
+  int status = 0;
+  std::string reason;
+
+  // complete: what framing the body has.
+  int version_minor = 1;
+  bool chunked = false;
+  std::optional<std::uint64_t> content_length;
+  std::string method;
+  std::string target;
+  std::optional<std::string> host;  // the Host field value, when present
+};
+
+// Scans what has been received so far. `incomplete` means "read more"; the
+// caller enforces the size limit (431) and the header timeout (408).
+HeadScan scan_request_head(std::string_view bytes);
+
+}  // namespace gatehouse

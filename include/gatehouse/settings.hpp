@@ -1,0 +1,82 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gatehouse/cidr.hpp"
+#include "gatehouse/dotenv.hpp"
+
+namespace gatehouse {
+
+using Millis = std::chrono::milliseconds;
+
+// One upstream endpoint of a route, from a URL such as http://10.0.0.5:8080/v1.
+struct UpstreamUrl {
+  bool tls = false;
+  std::string host;         // name or address, without brackets
+  std::uint16_t port = 0;
+  std::string path_prefix;  // "" or "/v1" (no trailing slash): prepended upstream
+  std::string text() const; // canonical form, e.g. "http://10.0.0.5:8080/v1"
+  std::string authority() const;  // "10.0.0.5:8080", "[::1]:80"
+};
+
+// Options a route may set; each has a global default of the same name.
+struct RouteOptions {
+  Millis connect_timeout{5000};
+  Millis upstream_timeout{60000};   // time allowed between upstream reads
+  std::uint64_t max_body_size = 100ull << 20;  // 0 = unlimited
+  bool preserve_host = true;        // send the client's Host upstream (else the upstream's)
+};
+
+struct Route {
+  std::string name;                 // lower case, as it appears in logs and metrics
+  std::string path_prefix;          // "/api/bookings", or "/" for a catch-all
+  std::string host;                 // "" = any host; "api.example.com"; "*.example.com"
+  std::vector<std::string> methods; // upper case; empty = any method
+  std::vector<UpstreamUrl> upstreams;
+  bool strip_prefix = false;
+  RouteOptions options;
+
+  bool allows(std::string_view method) const;
+};
+
+enum class LogFormat { logfmt, json };
+enum class LogLevel { debug, info, warn, error };
+
+struct Settings {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 8080;
+  unsigned workers = 1;
+  LogFormat log_format = LogFormat::logfmt;
+  LogLevel log_level = LogLevel::info;
+
+  Millis header_timeout{10000};      // whole request head, from the first byte
+  Millis client_idle_timeout{60000}; // keep-alive idle, and between body reads
+  Millis drain_timeout{25000};       // on SIGTERM, for in-flight requests
+  Millis endpoint_cooldown{2000};    // how long a refusing endpoint is skipped
+  Millis pool_idle_timeout{30000};   // idle upstream connections older than this are closed
+  std::uint64_t max_header_size = 32 * 1024;
+  unsigned pool_max_idle = 64;       // idle connections kept per endpoint per worker
+
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool upstream_tls_verify = true;
+  std::string upstream_ca_file;      // "" = the system's trust store
+
+  std::vector<Cidr> trusted_proxies;
+  RouteOptions route_defaults;
+  std::vector<Route> routes;         // in match order: most specific first
+
+  bool tls_enabled() const { return !tls_cert_file.empty(); }
+};
+
+// Builds Settings from GATEHOUSE_* variables (and PORT). Throws ConfigError
+// with one line naming the variable, the value and what was expected.
+// `default_workers` is the core count, passed in so that tests are stable.
+Settings load_settings(const EnvMap& env, unsigned default_workers);
+
+// The --check-config report: listener, options and the effective route table.
+std::string describe_settings(const Settings& s);
+
+}  // namespace gatehouse

@@ -1,0 +1,64 @@
+#pragma once
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "gatehouse/body_source.hpp"
+#include "gatehouse/endpoint_set.hpp"
+#include "gatehouse/exchange.hpp"
+
+namespace gatehouse {
+
+// How one attempt at an upstream ended.
+struct AttemptResult {
+  enum class Kind {
+    response,        // a response head arrived: the call is now the response body
+    connect_failed,  // nothing was sent: another endpoint may be tried
+    stale_reuse,     // a reused connection failed before any response byte: may retry if idempotent
+    failed,          // upstream failed after bytes were sent: answer with `code`
+    client_failed,   // the client failed while sending its body: answer with `code`
+  };
+  static AttemptResult ok() { return {Kind::response, ErrorCode::none, {}}; }
+
+  Kind kind = Kind::failed;
+  ErrorCode code = ErrorCode::none;
+  std::string detail;
+};
+
+// One request to one endpoint. After a response head arrives it serves as
+// the response's BodySource, and gives the connection back to the pool when
+// the body has been read to the end and both sides allow keep-alive.
+class UpstreamCall final : public BodySource {
+ public:
+  UpstreamCall(Worker& w, EndpointSet& set, Endpoint& endpoint, const Route& route);
+  ~UpstreamCall() override;
+
+  asio::awaitable<AttemptResult> run(Exchange& ex);
+
+  asio::awaitable<BodyRead> read(asio::mutable_buffer into) override;
+  bool done() const override { return parser_ && parser_->is_done(); }
+  std::uint64_t consumed() const override { return consumed_; }
+
+ private:
+  asio::awaitable<AttemptResult> connect(RequestInfo& info);
+  asio::awaitable<AttemptResult> send_request(Exchange& ex);
+  asio::awaitable<AttemptResult> read_response_head(Exchange& ex);
+  void finish();
+
+  Worker& w_;
+  EndpointSet& set_;
+  Endpoint& endpoint_;
+  const Route& route_;
+  std::unique_ptr<UpstreamConnection> conn_;
+  bool reused_ = false;
+  bool request_complete_ = false;
+  std::optional<http::response_parser<http::buffer_body>> parser_;
+  std::uint64_t consumed_ = 0;
+  RequestInfo* info_ = nullptr;
+  std::chrono::steady_clock::time_point service_start_{};
+};
+
+// Maps an I/O error seen while talking to an upstream to a code and text.
+ErrorCode classify_upstream_error(const error_code& ec);
+
+}  // namespace gatehouse

@@ -1,0 +1,98 @@
+#pragma once
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "gatehouse/endpoint_set.hpp"
+#include "gatehouse/log_writer.hpp"
+#include "gatehouse/net.hpp"
+#include "gatehouse/pipeline.hpp"
+#include "gatehouse/request_id.hpp"
+#include "gatehouse/request_info.hpp"
+#include "gatehouse/route_table.hpp"
+#include "gatehouse/settings.hpp"
+
+namespace gatehouse {
+
+// What a connection shows the worker so that a drain can close it when idle.
+struct ConnectionEntry {
+  beast::tcp_stream* lowest = nullptr;
+  bool idle = true;
+};
+
+// Shared, read-only after start-up: settings, routes, TLS contexts, log sink.
+struct SharedState {
+  const Settings& settings;
+  RouteTable routes;
+  LogWriter& access_log;
+  ssl::context* server_tls = nullptr;  // null: plain HTTP on the public port
+  ssl::context& upstream_tls;
+  std::atomic<bool> draining{false};
+};
+
+// One thread, one io_context, one acceptor, one pipeline, one set of upstream
+// pools. A connection stays on the worker that accepted it.
+class Worker {
+ public:
+  Worker(unsigned index, SharedState& shared);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  asio::io_context& io() { return *io_; }
+  const Settings& settings() const { return shared_.settings; }
+  const RouteTable& routes() const { return shared_.routes; }
+  const Pipeline& pipeline() const { return pipeline_; }
+  ssl::context& upstream_tls() { return shared_.upstream_tls; }
+  ssl::context* settings_tls() { return shared_.server_tls; }
+  bool draining() const { return shared_.draining.load(std::memory_order_relaxed); }
+  RequestIdGenerator& request_ids() { return request_ids_; }
+  EndpointSet& endpoints(const Route& route);
+
+  // Formats the access line and hands it to the writer (one per request).
+  void log_request(const RequestInfo& info);
+
+  void serve(tcp::acceptor acceptor);
+  // Posted from the main thread on SIGTERM: stop accepting, close idle connections.
+  void begin_drain();
+  // Read from the main thread while draining, hence atomic.
+  std::size_t open_connections() const { return open_.load(std::memory_order_relaxed); }
+  void run() { io_->run(); }
+  void stop() { io_->stop(); }
+
+  void track(ConnectionEntry* e) {
+    connections_.insert(e);
+    open_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void untrack(ConnectionEntry* e) {
+    connections_.erase(e);
+    open_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> sweep_loop();
+
+  unsigned index_;
+  SharedState& shared_;
+  // A pointer so that ~Worker can close pooled connections before the
+  // io_context goes, and destroy it (and the requests still in it, which log
+  // their lines) while everything they touch is still alive.
+  std::unique_ptr<asio::io_context> io_;
+  std::optional<tcp::acceptor> acceptor_;
+  Pipeline pipeline_;
+  RequestIdGenerator request_ids_;
+  std::vector<EndpointSet> endpoint_sets_;  // one per route, in settings order
+  std::unordered_set<ConnectionEntry*> connections_;
+  std::string line_buffer_;
+  std::atomic<std::size_t> open_{0};
+};
+
+// Serves one accepted connection until it closes (src/server/session.cpp).
+asio::awaitable<void> serve_plain_connection(Worker& w, tcp::socket socket);
+asio::awaitable<void> serve_tls_connection(Worker& w, tcp::socket socket);
+
+}  // namespace gatehouse

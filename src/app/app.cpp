@@ -1,0 +1,98 @@
+#include "gatehouse/app.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <thread>
+
+#include "gatehouse/listener.hpp"
+#include "gatehouse/ops_log.hpp"
+#include "gatehouse/tls_context.hpp"
+#include "gatehouse/worker.hpp"
+
+namespace gatehouse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::size_t open_connections(const std::vector<std::unique_ptr<Worker>>& workers) {
+  std::size_t n = 0;
+  for (const auto& w : workers) n += w->open_connections();
+  return n;
+}
+
+// Waits for SIGTERM/SIGINT on the main thread.
+int wait_for_signal() {
+  asio::io_context io(1);
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  int received = 0;
+  signals.async_wait([&](const error_code& ec, int sig) {
+    if (!ec) received = sig;
+  });
+  io.run();
+  return received;
+}
+
+}  // namespace
+
+int run_gateway(const Settings& settings) {
+  LogWriter access_log(STDOUT_FILENO);
+  std::optional<ssl::context> server_tls;
+  if (settings.tls_enabled()) server_tls.emplace(make_server_tls_context(settings));
+  ssl::context upstream_tls = make_upstream_tls_context(settings);
+  SharedState shared{settings, RouteTable(settings.routes), access_log, server_tls ? &*server_tls : nullptr, upstream_tls};
+
+  // Block the signals in every thread; the main thread waits for them.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<asio::io_context*> contexts;
+  for (unsigned i = 0; i < settings.workers; ++i) {
+    workers.push_back(std::make_unique<Worker>(i, shared));
+    contexts.push_back(&workers.back()->io());
+  }
+  std::vector<tcp::acceptor> acceptors;
+  try {
+    acceptors = open_listeners(contexts, settings.bind_address, settings.port);
+  } catch (const std::system_error& e) {
+    ops_log().error("cannot listen on {}:{} (GATEHOUSE_PORT/PORT, GATEHOUSE_BIND): {}", settings.bind_address, settings.port,
+                    e.code().message());
+    return 1;
+  }
+  auto bound = acceptors.front().local_endpoint();
+  for (std::size_t i = 0; i < workers.size(); ++i) workers[i]->serve(std::move(acceptors[i]));
+
+  std::vector<std::thread> threads;
+  for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
+  ops_log().info("gatehouse {} listening on {}:{} ({}), {} worker{}, {} route{}", GATEHOUSE_VERSION, bound.address().to_string(),
+                 bound.port(), server_tls ? "https" : "http", workers.size(), workers.size() == 1 ? "" : "s",
+                 settings.routes.size(), settings.routes.size() == 1 ? "" : "s");
+  pthread_sigmask(SIG_UNBLOCK, &mask, nullptr);
+
+  int sig = wait_for_signal();
+  ops_log().info("received {}, draining for up to {} ms", sig == SIGINT ? "SIGINT" : "SIGTERM", settings.drain_timeout.count());
+  shared.draining = true;
+  for (auto& w : workers) asio::post(w->io(), [&w] { w->begin_drain(); });
+
+  // Wait for in-flight requests, up to the deadline. The signal handler is
+  // gone now, so a second SIGTERM/SIGINT ends the process at once.
+  auto deadline = Clock::now() + settings.drain_timeout;
+  while (open_connections(workers) > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::size_t left = open_connections(workers);
+  if (left > 0) ops_log().warn("drain deadline reached with {} connection{} still open", left, left == 1 ? "" : "s");
+
+  for (auto& w : workers) w->stop();
+  for (auto& t : threads) t.join();
+  workers.clear();  // requests cut off now still write their access line
+  access_log.stop();
+  if (auto dropped = access_log.dropped_lines()) ops_log().warn("{} access-log lines were dropped (stdout too slow)", dropped);
+  ops_log().info("stopped");
+  return 0;
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,79 @@
+#include "gatehouse/worker.hpp"
+
+#include "gatehouse/access_line.hpp"
+#include "gatehouse/ops_log.hpp"
+
+namespace gatehouse {
+
+Worker::Worker(unsigned index, SharedState& shared)
+    : index_(index), shared_(shared), io_(std::make_unique<asio::io_context>(1)), pipeline_(make_default_pipeline()) {
+  endpoint_sets_.reserve(shared.settings.routes.size());
+  for (const auto& route : shared.settings.routes) endpoint_sets_.emplace_back(route, shared.settings);
+  line_buffer_.reserve(1024);
+}
+
+Worker::~Worker() {
+  acceptor_.reset();
+  for (auto& set : endpoint_sets_) set.close_all_idle();
+  io_.reset();
+}
+
+EndpointSet& Worker::endpoints(const Route& route) {
+  return endpoint_sets_[static_cast<std::size_t>(&route - shared_.settings.routes.data())];
+}
+
+void Worker::log_request(const RequestInfo& info) {
+  LogLevel level = shared_.settings.log_level;
+  std::string_view at = error_code_level(info.code);
+  if (level == LogLevel::warn && at == "info") return;
+  if (level == LogLevel::error && at != "error") return;
+  line_buffer_.clear();
+  append_access_line(line_buffer_, info, shared_.settings.log_format);
+  shared_.access_log.write(line_buffer_);
+}
+
+void Worker::serve(tcp::acceptor acceptor) {
+  acceptor_.emplace(std::move(acceptor));
+  asio::co_spawn(*io_, accept_loop(), asio::detached);
+  asio::co_spawn(*io_, sweep_loop(), asio::detached);
+}
+
+asio::awaitable<void> Worker::accept_loop() {
+  while (acceptor_ && acceptor_->is_open()) {
+    auto [ec, socket] = co_await acceptor_->async_accept(use_nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
+      // Out of file descriptors and the like: say so, pause, carry on.
+      ops_log().warn("worker {}: accept failed: {}", index_, ec.message());
+      asio::steady_timer pause(*io_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_nothrow);
+      continue;
+    }
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (shared_.server_tls) asio::co_spawn(*io_, serve_tls_connection(*this, std::move(socket)), asio::detached);
+    else asio::co_spawn(*io_, serve_plain_connection(*this, std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Worker::sweep_loop() {
+  asio::steady_timer timer(*io_);
+  while (!draining()) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec) break;
+    auto now = std::chrono::steady_clock::now();
+    for (auto& set : endpoint_sets_) set.sweep(now);
+  }
+}
+
+void Worker::begin_drain() {
+  error_code ignored;
+  if (acceptor_) acceptor_->close(ignored);
+  // Idle keep-alive connections are closed now; busy ones after their response.
+  for (ConnectionEntry* e : connections_)
+    if (e->idle) e->lowest->cancel();
+  for (auto& set : endpoint_sets_) set.close_all_idle();
+}
+
+}  // namespace gatehouse

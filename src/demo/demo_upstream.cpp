@@ -1,0 +1,221 @@
+// gatehouse-demo-upstream: the small HTTP service shipped so that `curl`
+// through the gateway answers on first run. The tests and the benchmark use
+// it as a real upstream with behaviours chosen by path:
+//   GET  /                 JSON: method, path and the headers it received
+//   ANY  /echo             the same JSON, plus the body's size
+//   POST /sink             reads the body (any size) and reports its size
+//   GET  /bytes/N          N bytes of body, streamed (chunked with ?chunked)
+//   GET  /delay/MS         answers after MS milliseconds
+//   GET  /status/CODE      answers with that status
+//   GET  /reset            closes the connection without answering
+//   GET  /garbage          answers with bytes that are not HTTP
+//   GET  /stall-body       sends a head promising 1000 bytes, then 10, then stalls
+//   GET  /__requests       how many requests arrived before this one (not counted)
+// Usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N]
+//        [--tls-cert F --tls-key F]; prints "listening on ADDR:PORT".
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+std::atomic<std::uint64_t> g_requests{0};
+
+std::uint64_t number_after(std::string_view path, std::string_view prefix) {
+  std::uint64_t n = 0;
+  auto rest = path.substr(prefix.size());
+  std::from_chars(rest.data(), rest.data() + rest.size(), n);
+  return n;
+}
+
+nlohmann::json describe(const http::request_header<>& req) {
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& f : req) {
+    std::string name = std::string(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (headers.contains(name)) headers[name] = headers[name].get<std::string>() + ", " + std::string(f.value());
+    else headers[name] = std::string(f.value());
+  }
+  return {{"service", "gatehouse-demo-upstream"}, {"method", std::string(req.method_string())},
+          {"path", std::string(req.target())}, {"headers", headers}};
+}
+
+// Reads and counts the request body without keeping it.
+asio::awaitable<std::uint64_t> drain_body(beast::tcp_stream& s, beast::flat_buffer& buf,
+                                          http::request_parser<http::buffer_body>& p, bool& ok) {
+  std::uint64_t total = 0;
+  static thread_local char chunk[64 * 1024];
+  ok = true;
+  while (!p.is_done()) {
+    p.get().body().data = chunk;
+    p.get().body().size = sizeof(chunk);
+    auto [ec, n] = co_await http::async_read(s, buf, p, nothrow);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      ok = false;
+      break;
+    }
+    total += sizeof(chunk) - p.get().body().size;
+  }
+  co_return total;
+}
+
+asio::awaitable<bool> send_json(beast::tcp_stream& s, unsigned status, const nlohmann::json& j, bool keep_alive, unsigned version) {
+  http::response<http::string_body> res{static_cast<http::status>(status), version};
+  res.set(http::field::content_type, "application/json");
+  res.body() = j.dump() + "\n";
+  res.prepare_payload();
+  res.keep_alive(keep_alive);
+  auto [ec, n] = co_await http::async_write(s, res, nothrow);
+  co_return !ec;
+}
+
+asio::awaitable<bool> send_bytes(beast::tcp_stream& s, std::uint64_t count, bool chunked, bool keep_alive) {
+  http::response<http::buffer_body> res{http::status::ok, 11};
+  res.set(http::field::content_type, "application/octet-stream");
+  if (chunked) res.chunked(true);
+  else res.content_length(count);
+  res.keep_alive(keep_alive);
+  http::response_serializer<http::buffer_body> sr{res};
+  auto [hec, hn] = co_await http::async_write_header(s, sr, nothrow);
+  if (hec) co_return false;
+  static thread_local std::vector<char> block(64 * 1024, 'x');
+  std::uint64_t left = count;
+  while (true) {
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, block.size()));
+    res.body().data = n ? block.data() : nullptr;
+    res.body().size = n;
+    res.body().more = n > 0;
+    auto [ec, w] = co_await http::async_write(s, sr, nothrow);
+    if (ec && ec != http::error::need_buffer) co_return false;
+    if (n == 0) break;
+    left -= n;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> serve(tcp::socket socket) {
+  beast::tcp_stream s(std::move(socket));
+  s.socket().set_option(tcp::no_delay(true));
+  beast::flat_buffer buf;
+  while (true) {
+    http::request_parser<http::buffer_body> p;
+    p.body_limit(std::numeric_limits<std::uint64_t>::max());
+    auto [ec, n] = co_await http::async_read_header(s, buf, p, nothrow);
+    if (ec) co_return;
+    const auto& req = p.get();
+    std::string path(req.target());
+    std::string_view route = std::string_view(path).substr(0, path.find('?'));
+    bool keep = req.keep_alive();
+    if (route != "/__requests") ++g_requests;
+    bool ok = true;
+
+    if (route == "/reset") {
+      s.socket().set_option(asio::socket_base::linger(true, 0));
+      co_return;
+    }
+    if (route == "/garbage") {
+      static constexpr std::string_view kGarbage = "this is not HTTP at all\r\n\r\n";
+      co_await asio::async_write(s, asio::buffer(kGarbage), nothrow);
+      co_return;
+    }
+    std::uint64_t received = co_await drain_body(s, buf, p, ok);
+    if (!ok) co_return;
+    if (route.starts_with("/delay/")) {
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(number_after(route, "/delay/")));
+      co_await t.async_wait(nothrow);
+    }
+    if (route == "/stall-body") {
+      static constexpr std::string_view kHead = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789";
+      co_await asio::async_write(s, asio::buffer(kHead), nothrow);
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::seconds(30));
+      co_await t.async_wait(nothrow);
+      co_return;
+    }
+    if (route.starts_with("/bytes/")) {
+      ok = co_await send_bytes(s, number_after(route, "/bytes/"), path.find("chunked") != std::string::npos, keep);
+    } else if (route == "/__requests") {
+      // Built outside the co_await: GCC 12 rejects an initializer list inside one.
+      nlohmann::json count = nlohmann::json::object();
+      count["requests"] = g_requests.load();
+      ok = co_await send_json(s, 200, count, keep, req.version());
+    } else {
+      unsigned status = route.starts_with("/status/") ? static_cast<unsigned>(number_after(route, "/status/")) : 200;
+      auto j = describe(req);
+      j["body_bytes"] = received;
+      if (status == 204 || status == 304) {
+        http::response<http::empty_body> res{static_cast<http::status>(status), req.version()};
+        res.keep_alive(keep);
+        auto [wec, wn] = co_await http::async_write(s, res, nothrow);
+        ok = !wec;
+      } else {
+        ok = co_await send_json(s, status ? status : 200, j, keep, req.version());
+      }
+    }
+    if (!ok || !keep) break;
+  }
+  beast::error_code ignored;
+  s.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+  while (true) {
+    auto [ec, socket] = co_await acceptor.async_accept(nothrow);
+    if (ec) co_return;
+    asio::co_spawn(acceptor.get_executor(), serve(std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string bind = "127.0.0.1";
+  unsigned short port = 9090;
+  unsigned threads = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string_view a = argv[i];
+    if (a == "--port") port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
+    else if (a == "--bind") bind = argv[i + 1];
+    else if (a == "--threads") threads = static_cast<unsigned>(std::stoi(argv[i + 1]));
+    else {
+      std::fprintf(stderr, "usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N]\n");
+      return 2;
+    }
+  }
+  asio::io_context io(static_cast<int>(threads));
+  tcp::acceptor acceptor(io);
+  tcp::endpoint ep(asio::ip::make_address(bind), port);
+  acceptor.open(ep.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(ep);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  std::printf("listening on %s:%u\n", bind.c_str(), acceptor.local_endpoint().port());
+  std::fflush(stdout);
+  asio::co_spawn(io, accept_loop(acceptor), asio::detached);
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](auto, int) { io.stop(); });
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+}

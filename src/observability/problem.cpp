@@ -1,0 +1,45 @@
+#include "gatehouse/problem.hpp"
+
+#include <fmt/format.h>
+
+#include "gatehouse/access_line.hpp"
+
+namespace gatehouse {
+
+Problem problem_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::no_route: return {404, "/problems/no-route", "No route matches", {}};
+    case ErrorCode::method_not_allowed: return {405, "/problems/method-not-allowed", "Method not allowed on this route", {}};
+    case ErrorCode::bad_request: return {400, "/problems/bad-request", "Malformed request", {}};
+    case ErrorCode::too_large: return {413, "/problems/body-too-large", "Request body too large", {}};
+    case ErrorCode::request_timeout: return {408, "/problems/request-timeout", "Request not received in time", {}};
+    case ErrorCode::upstream_connect: return {502, "/problems/upstream-unavailable", "Upstream unavailable", {}};
+    case ErrorCode::upstream_timeout: return {504, "/problems/upstream-timeout", "Upstream timed out", {}};
+    case ErrorCode::upstream_reset: return {502, "/problems/upstream-reset", "Upstream closed the connection", {}};
+    case ErrorCode::upstream_protocol: return {502, "/problems/bad-upstream-response", "Upstream sent an invalid response", {}};
+    case ErrorCode::client_closed:
+    case ErrorCode::internal:
+    case ErrorCode::none: break;
+  }
+  return {500, "/problems/internal-error", "Internal gateway error", {}};
+}
+
+std::string problem_body(const Problem& p, std::string_view instance, std::string_view request_id) {
+  std::string out = "{\"type\":";
+  append_json_string(out, p.type);
+  out += ",\"title\":";
+  append_json_string(out, p.title);
+  fmt::format_to(std::back_inserter(out), ",\"status\":{}", p.status);
+  if (!p.detail.empty()) {
+    out += ",\"detail\":";
+    append_json_string(out, p.detail);
+  }
+  out += ",\"instance\":";
+  append_json_string(out, instance);
+  out += ",\"request_id\":";
+  append_json_string(out, request_id);
+  out += "}\n";
+  return out;
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,200 @@
+#include "gatehouse/framing.hpp"
+
+#include <charconv>
+
+#include "gatehouse/values.hpp"
+
+namespace gatehouse {
+namespace {
+
+bool is_tchar(unsigned char c) {
+  if (c >= '0' && c <= '9') return true;
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~': return true;
+    default: return false;
+  }
+}
+
+// field-content: VCHAR, obs-text, SP and HTAB. No other control byte (NUL, bare CR, DEL...).
+bool is_field_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+
+// Host = uri-host [ ":" port ], where uri-host is a reg-name, IPv4 or [IPv6].
+bool is_valid_host(std::string_view h) {
+  if (h.empty()) return true;  // allowed when the target has no authority (RFC 9112 §3.2)
+  std::string_view host = h, port;
+  if (h.front() == '[') {
+    auto close = h.find(']');
+    if (close == std::string_view::npos) return false;
+    for (char c : h.substr(1, close - 1))
+      if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.')) return false;
+    auto rest = h.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    port = rest.empty() ? rest : rest.substr(1);
+    host = {};
+  } else if (auto colon = h.find(':'); colon != std::string_view::npos) {
+    host = h.substr(0, colon);
+    port = h.substr(colon + 1);
+    if (port.empty()) return false;
+  }
+  for (unsigned char c : host)
+    if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '%' || c == '!' || c == '$' ||
+          c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ',' || c == ';' || c == '='))
+      return false;
+  for (char c : port)
+    if (c < '0' || c > '9') return false;
+  return port.size() <= 5;
+}
+
+class HeadScanner {
+ public:
+  explicit HeadScanner(std::string_view bytes) : bytes_(bytes) {}
+
+  HeadScan run() {
+    // A server SHOULD ignore at least one empty line before the request line (RFC 9112 §2.2).
+    while (pos_ + 1 < bytes_.size() && bytes_[pos_] == '\r' && bytes_[pos_ + 1] == '\n') pos_ += 2;
+    result_.skip = pos_;
+
+    std::string_view line;
+    if (!next_line(line)) return result_;
+    if (!request_line(line)) return result_;
+    while (true) {
+      if (!next_line(line)) return result_;
+      if (line.empty()) break;
+      if (!field_line(line)) return result_;
+    }
+    return finish();
+  }
+
+ private:
+  HeadScan reject(int status, std::string reason) {
+    result_.state = HeadScan::State::rejected;
+    result_.status = status;
+    result_.reason = std::move(reason);
+    return result_;
+  }
+  bool fail(int status, std::string reason) {
+    reject(status, std::move(reason));
+    return false;
+  }
+
+  // Yields the next CRLF-terminated line. False when more bytes are needed or the
+  // line ending is bad (then the result is set to rejected).
+  bool next_line(std::string_view& line) {
+    for (std::size_t i = pos_; i < bytes_.size(); ++i) {
+      char c = bytes_[i];
+      if (c == '\n') return fail(400, "bare LF line ending");
+      if (c == '\r') {
+        if (i + 1 >= bytes_.size()) return false;  // need the next byte
+        if (bytes_[i + 1] != '\n') return fail(400, "bare CR in request head");
+        line = bytes_.substr(pos_, i - pos_);
+        pos_ = i + 2;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool request_line(std::string_view line) {
+    auto sp1 = line.find(' ');
+    if (sp1 == std::string_view::npos || sp1 == 0) return fail(400, "malformed request line");
+    auto sp2 = line.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos || sp2 == sp1 + 1) return fail(400, "malformed request line");
+    std::string_view method = line.substr(0, sp1);
+    std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::string_view version = line.substr(sp2 + 1);
+    for (unsigned char c : method)
+      if (!is_tchar(c)) return fail(400, "malformed method");
+    for (unsigned char c : target)
+      if (c <= 0x20 || c >= 0x7f) return fail(400, "malformed request target");
+    if (version.size() != 8 || !version.starts_with("HTTP/") || version[6] != '.' || !std::isdigit(static_cast<unsigned char>(version[5])) ||
+        !std::isdigit(static_cast<unsigned char>(version[7])))
+      return fail(400, "malformed HTTP version");
+    if (version[5] != '1' || (version[7] != '0' && version[7] != '1')) return fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+    result_.version_minor = version[7] - '0';
+    result_.method = std::string(method);
+    result_.target = std::string(target);
+    return true;
+  }
+
+  bool field_line(std::string_view line) {
+    if (line.front() == ' ' || line.front() == '\t') return fail(400, "obsolete line folding");
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) return fail(400, "header line without a colon");
+    std::string_view name = line.substr(0, colon);
+    if (name.empty()) return fail(400, "empty header name");
+    for (unsigned char c : name) {
+      if (c == ' ' || c == '\t') return fail(400, "whitespace before colon in header");
+      if (!is_tchar(c)) return fail(400, "invalid character in header name");
+    }
+    std::string_view value = line.substr(colon + 1);
+    for (unsigned char c : value)
+      if (!is_field_value_byte(c)) return fail(400, "invalid character in header value");
+    value = trim(value);
+
+    std::string lower = to_lower(name);
+    if (lower == "content-length") return content_length(value);
+    if (lower == "transfer-encoding") return transfer_encoding(value);
+    if (lower == "host") {
+      if (result_.host) return fail(400, "more than one Host header");
+      if (!is_valid_host(value)) return fail(400, "invalid Host header");
+      result_.host = std::string(value);
+    }
+    return true;
+  }
+
+  bool content_length(std::string_view value) {
+    if (result_.content_length) return fail(400, "more than one Content-Length header");
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || value.front() == '+' || n > (1ull << 62))
+      return fail(400, "invalid Content-Length");
+    result_.content_length = n;
+    return true;
+  }
+
+  bool transfer_encoding(std::string_view value) {
+    // Codings accumulate across repeated fields; only the final list matters.
+    while (!value.empty()) {
+      auto comma = value.find(',');
+      std::string coding = to_lower(trim(value.substr(0, comma)));
+      if (!coding.empty()) {
+        if (saw_chunked_) return fail(400, "Transfer-Encoding with a coding after chunked");
+        if (coding == "chunked") saw_chunked_ = true;
+        else other_coding_ = true;
+      }
+      if (comma == std::string_view::npos) break;
+      value.remove_prefix(comma + 1);
+    }
+    saw_transfer_encoding_ = true;
+    return true;
+  }
+
+  HeadScan finish() {
+    if (saw_transfer_encoding_) {
+      if (result_.version_minor == 0) return reject(400, "Transfer-Encoding in an HTTP/1.0 request");
+      if (result_.content_length) return reject(400, "both Content-Length and Transfer-Encoding");
+      if (!saw_chunked_) return reject(400, "Transfer-Encoding whose last coding is not chunked");
+      if (other_coding_) return reject(501, "transfer codings other than chunked are not supported");
+      result_.chunked = true;
+    }
+    if (result_.version_minor == 1 && !result_.host) return reject(400, "missing Host header");
+    result_.state = HeadScan::State::complete;
+    result_.head_size = pos_ - result_.skip;
+    return result_;
+  }
+
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+  bool saw_transfer_encoding_ = false;
+  bool saw_chunked_ = false;
+  bool other_coding_ = false;
+  HeadScan result_;
+};
+
+}  // namespace
+
+HeadScan scan_request_head(std::string_view bytes) { return HeadScanner(bytes).run(); }
+
+}  // namespace gatehouse

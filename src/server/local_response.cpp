@@ -1,0 +1,33 @@
+#include <algorithm>
+#include <cstring>
+
+#include "gatehouse/exchange.hpp"
+
+namespace gatehouse {
+
+asio::awaitable<BodyRead> TextBody::read(asio::mutable_buffer into) {
+  std::size_t n = std::min(into.size(), text_.size() - offset_);
+  std::memcpy(into.data(), text_.data() + offset_, n);
+  offset_ += n;
+  co_return BodyRead{n};
+}
+
+void Exchange::answer(http::status status, std::string body, std::string_view content_type) {
+  response.result(status);
+  response.set(http::field::content_type, content_type);
+  response_length = body.size();
+  local_body.assign(std::move(body));
+  response_body = &local_body;
+}
+
+void Exchange::answer_problem(ErrorCode code, std::string detail, int status_override) {
+  Problem p = problem_for(code);
+  if (status_override) p.status = status_override;
+  p.detail = detail;
+  info.code = code;
+  info.detail = std::move(detail);
+  answer(static_cast<http::status>(p.status), problem_body(p, target.path.empty() ? info.target : target.path, info.request_id),
+         "application/problem+json");
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,332 @@
+// One client connection: read a request head, check its framing, run the
+// pipeline, write the response, repeat while keep-alive allows.
+#include <chrono>
+
+#include "gatehouse/access_line.hpp"
+#include "gatehouse/header_reader.hpp"
+#include "gatehouse/ops_log.hpp"
+#include "gatehouse/worker.hpp"
+
+namespace gatehouse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kBodyChunk = 16 * 1024;
+
+std::int64_t micros_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
+}
+
+// Writes the request's access line when the request ends, however it ends:
+// normal return, early return, exception, or the coroutine frame being
+// destroyed at shutdown. This is what makes "one line per request" hold.
+class RequestCompletion {
+ public:
+  RequestCompletion(Worker& w, RequestInfo& info, Clock::time_point start) : w_(w), info_(info), start_(start) {}
+  ~RequestCompletion() {
+    info_.duration_us = micros_since(start_);
+    if (info_.status == 0) {
+      info_.status = 499;  // nothing could be sent
+      if (info_.code == ErrorCode::none) info_.code = ErrorCode::client_closed;
+    }
+    w_.log_request(info_);
+  }
+  RequestCompletion(const RequestCompletion&) = delete;
+  RequestCompletion& operator=(const RequestCompletion&) = delete;
+
+ private:
+  Worker& w_;
+  RequestInfo& info_;
+  Clock::time_point start_;
+};
+
+// The client's request body, read piece by piece through the parser.
+template <class Stream>
+class ClientBody final : public BodySource {
+ public:
+  ClientBody(Stream& s, beast::flat_buffer& b, http::request_parser<http::buffer_body>& p, Millis idle, bool expect_continue)
+      : stream_(s), buffer_(b), parser_(p), idle_(idle), expect_continue_(expect_continue) {}
+
+  void limit_to(const std::uint64_t* limit) { limit_ = limit; }
+  bool done() const override { return parser_.is_done(); }
+  std::uint64_t consumed() const override { return consumed_; }
+
+  asio::awaitable<BodyRead> read(asio::mutable_buffer into) override {
+    if (parser_.is_done()) co_return BodyRead{};
+    auto& tcp = beast::get_lowest_layer(stream_);
+    if (expect_continue_) {
+      // The client waits for this before sending the body (RFC 9110 §10.1.1).
+      expect_continue_ = false;
+      tcp.expires_after(idle_);
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue), use_nothrow);
+      if (ec) co_return BodyRead{0, ErrorCode::client_closed, "client closed before sending the body"};
+    }
+    std::size_t n = 0;
+    while (n == 0 && !parser_.is_done()) {
+      auto& body = parser_.get().body();
+      body.data = into.data();
+      body.size = into.size();
+      tcp.expires_after(idle_);
+      auto [ec, unused] = co_await http::async_read_some(stream_, buffer_, parser_, use_nothrow);
+      if (ec == http::error::need_buffer) ec = {};
+      n = into.size() - parser_.get().body().size;
+      if (ec == beast::error::timeout) co_return BodyRead{0, ErrorCode::request_timeout, "client too slow sending the body"};
+      if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
+          ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == asio::error::operation_aborted)
+        co_return BodyRead{0, ErrorCode::client_closed, "client closed during the request body"};
+      if (ec) co_return BodyRead{0, ErrorCode::bad_request, "malformed request body: " + ec.message()};
+    }
+    consumed_ += n;
+    if (limit_ && *limit_ && consumed_ > *limit_)
+      co_return BodyRead{0, ErrorCode::too_large, "request body larger than " + std::to_string(*limit_) + " bytes"};
+    co_return BodyRead{n};
+  }
+
+ private:
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  http::request_parser<http::buffer_body>& parser_;
+  Millis idle_;
+  bool expect_continue_;
+  const std::uint64_t* limit_ = nullptr;
+  std::uint64_t consumed_ = 0;
+};
+
+bool is_disconnect(const error_code& ec) {
+  return ec == asio::error::broken_pipe || ec == asio::error::connection_reset || ec == asio::error::eof ||
+         ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == http::error::end_of_stream;
+}
+
+template <class Stream>
+class Session {
+ public:
+  Session(Worker& w, Stream& stream, std::string peer, bool tls) : w_(w), stream_(stream), peer_(std::move(peer)), tls_(tls) {
+    entry_.lowest = &beast::get_lowest_layer(stream_);
+    w_.track(&entry_);
+  }
+  ~Session() { w_.untrack(&entry_); }
+
+  asio::awaitable<void> run() {
+    bool first = true;
+    while (!w_.draining()) {
+      entry_.idle = true;
+      bool keep_open = co_await serve_request(first);
+      first = false;
+      if (!keep_open) break;
+      // Give memory back while the connection sits idle between requests.
+      if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    }
+  }
+
+ private:
+  const Settings& settings() const { return w_.settings(); }
+
+  asio::awaitable<bool> serve_request(bool first) {
+    HeadLimits limits{first ? settings().header_timeout : settings().client_idle_timeout, settings().header_timeout,
+                      settings().max_header_size};
+    HeadRead head = co_await read_request_head(stream_, buffer_, limits);
+    if (head.kind == HeadRead::Kind::no_request) co_return false;
+    entry_.idle = false;
+
+    RequestInfo info;
+    info.client = peer_;
+    RequestCompletion completion(w_, info, head.first_byte);
+    if (!head.scan.method.empty()) info.method = head.scan.method;
+    if (!head.scan.target.empty()) info.target = head.scan.target;
+    if (head.scan.host) info.host = *head.scan.host;
+
+    switch (head.kind) {
+      case HeadRead::Kind::complete: break;
+      case HeadRead::Kind::rejected: {
+        ErrorCode code = ErrorCode::bad_request;
+        co_await reject(info, code, head.scan.status, head.scan.reason);
+        co_return false;
+      }
+      case HeadRead::Kind::too_large:
+        co_await reject(info, ErrorCode::too_large, 431, "request head larger than " + std::to_string(settings().max_header_size) + " bytes");
+        co_return false;
+      case HeadRead::Kind::timed_out:
+        co_await reject(info, ErrorCode::request_timeout, 408, "request head not received in time");
+        co_return false;
+      case HeadRead::Kind::client_closed:
+      case HeadRead::Kind::no_request:
+        info.code = ErrorCode::client_closed;
+        info.detail = "client closed before the request head was complete";
+        co_return false;
+    }
+
+    // The head passed our own framing checks; now let Beast parse it.
+    buffer_.consume(head.scan.skip);
+    http::request_parser<http::buffer_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(settings().max_header_size + 1024));
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    error_code ec;
+    std::size_t used = parser.put(asio::buffer(buffer_.data().data(), head.scan.head_size), ec);
+    if (ec || !parser.is_header_done() || used != head.scan.head_size) {
+      co_await reject(info, ErrorCode::bad_request, 400, ec ? "malformed request: " + ec.message() : "malformed request head");
+      co_return false;
+    }
+    buffer_.consume(used);
+
+    auto& request = parser.get();
+    bool expect_continue = beast::iequals(request[http::field::expect], "100-continue") && request.version() == 11;
+    ClientBody<Stream> body(stream_, buffer_, parser, settings().client_idle_timeout, expect_continue);
+    Exchange ex(w_, request, body, info);
+    ex.peer_address = peer_;
+    ex.client_tls = tls_;
+    ex.started = head.first_byte;
+    ex.request_framing.chunked = head.scan.chunked;
+    ex.request_framing.length = head.scan.content_length;
+    ex.request_framing.has_body = head.scan.chunked || head.scan.content_length.value_or(0) > 0;
+    body.limit_to(&ex.request_body_limit);
+    request.erase(http::field::expect);  // answered here, not by the upstream
+
+    co_await w_.pipeline().run(ex);
+
+    // A body left unread cannot be skipped safely: close after answering.
+    bool keep_alive = parser.keep_alive() && !ex.close_connection && !w_.draining() && parser.is_done();
+    co_return co_await write_response(ex, request.version(), keep_alive);
+  }
+
+  // Answers a request that never reached the pipeline, and closes.
+  asio::awaitable<void> reject(RequestInfo& info, ErrorCode code, int status, std::string detail) {
+    info.request_id = w_.request_ids().next();
+    Problem p = problem_for(code);
+    p.status = status;
+    if (status == 501) p.type = "/problems/unsupported-transfer-coding", p.title = "Transfer coding not supported";
+    if (status == 505) p.type = "/problems/http-version-not-supported", p.title = "HTTP version not supported";
+    if (status == 431) p.type = "/problems/headers-too-large", p.title = "Request header fields too large";
+    p.detail = detail;
+    info.code = code;
+    info.detail = std::move(detail);
+    std::string instance = info.target.substr(0, info.target.find('?'));
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::content_type, "application/problem+json");
+    res.set("X-Request-Id", info.request_id);
+    res.body() = problem_body(p, instance, info.request_id);
+    res.prepare_payload();
+    res.keep_alive(false);
+    beast::get_lowest_layer(stream_).expires_after(settings().client_idle_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, res, use_nothrow);
+    info.status = ec ? 0 : status;
+  }
+
+  asio::awaitable<bool> write_response(Exchange& ex, unsigned version, bool keep_alive) {
+    RequestInfo& info = ex.info;
+    if (!ex.answered()) ex.answer_problem(ErrorCode::internal, "no stage answered the request");
+    auto& res = ex.response;
+    bool has_body = !ex.is_head() && !status_has_no_body(res.result_int());
+    keep_alive = prepare_client_response(res, version, ex.is_head(), keep_alive, has_body ? ex.response_length : std::nullopt, has_body);
+
+    auto& tcp = beast::get_lowest_layer(stream_);
+    http::response_serializer<http::buffer_body> sr{res};
+    tcp.expires_after(settings().client_idle_timeout);
+    if (!has_body) {
+      res.body().data = nullptr;
+      res.body().size = 0;
+      res.body().more = false;
+      auto [ec, n] = co_await http::async_write(stream_, sr, use_nothrow);
+      if (ec) co_return client_gone(info, ec, false);
+      info.status = res.result_int();
+      co_return keep_alive;
+    }
+    auto [hec, hn] = co_await http::async_write_header(stream_, sr, use_nothrow);
+    if (hec) co_return client_gone(info, hec, false);
+    info.status = res.result_int();
+
+    char chunk[kBodyChunk];
+    while (true) {
+      BodyRead r = co_await ex.response_body->read(asio::buffer(chunk));
+      if (!r.ok()) {
+        // The head is out; the only honest signal left is an abrupt close.
+        info.code = r.failure;
+        info.detail = std::move(r.detail);
+        co_return false;
+      }
+      res.body().data = r.size ? chunk : nullptr;
+      res.body().size = r.size;
+      res.body().more = r.size > 0;
+      tcp.expires_after(settings().client_idle_timeout);
+      auto [ec, n] = co_await http::async_write(stream_, sr, use_nothrow);
+      if (ec && ec != http::error::need_buffer) co_return client_gone(info, ec, true);
+      info.bytes_out += r.size;
+      if (r.size == 0) break;
+    }
+    co_return keep_alive;
+  }
+
+  bool client_gone(RequestInfo& info, const error_code& ec, bool head_sent) {
+    if (!head_sent) info.status = 0;  // the completion turns this into 499
+    if (info.code == ErrorCode::none) {
+      info.code = ErrorCode::client_closed;
+      info.detail = is_disconnect(ec) ? "client closed before the response was complete" : "write to client failed: " + ec.message();
+    }
+    return false;
+  }
+
+  Worker& w_;
+  Stream& stream_;
+  std::string peer_;
+  bool tls_;
+  beast::flat_buffer buffer_;
+  ConnectionEntry entry_;
+};
+
+std::string peer_text(const tcp::socket& socket) {
+  error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return "-";
+  auto address = ep.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  return address.to_string();
+}
+
+// Half-closes, then reads and discards what the client still sends for a
+// moment, so that unread request bytes do not turn our close into a reset
+// that destroys the response in flight (the "lingering close").
+template <class Stream>
+asio::awaitable<void> linger_close(Stream& stream) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  error_code ignored;
+  tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  tcp.expires_after(std::chrono::seconds(2));
+  char sink[4096];
+  for (int i = 0; i < 256; ++i) {
+    auto [ec, n] = co_await tcp.async_read_some(asio::buffer(sink), use_nothrow);
+    if (ec) break;
+  }
+  tcp.close();
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_plain_connection(Worker& w, tcp::socket socket) {
+  std::string peer = peer_text(socket);
+  PlainStream stream(std::move(socket));
+  {
+    Session<PlainStream> session(w, stream, std::move(peer), false);
+    co_await session.run();
+  }
+  co_await linger_close(stream);
+}
+
+asio::awaitable<void> serve_tls_connection(Worker& w, tcp::socket socket) {
+  std::string peer = peer_text(socket);
+  TlsStream stream(PlainStream(std::move(socket)), *w.settings_tls());
+  beast::get_lowest_layer(stream).expires_after(w.settings().header_timeout);
+  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow);
+  if (ec) {
+    ops_log().debug("TLS handshake with {} failed: {}", peer, ec.message());
+    co_return;
+  }
+  {
+    Session<TlsStream> session(w, stream, std::move(peer), true);
+    co_await session.run();
+  }
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  co_await stream.async_shutdown(use_nothrow);
+  beast::get_lowest_layer(stream).close();
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,46 @@
+#include "gatehouse/forwarded.hpp"
+#include "gatehouse/request_id.hpp"
+#include "gatehouse/stages.hpp"
+#include "gatehouse/worker.hpp"
+
+namespace gatehouse {
+namespace {
+
+std::optional<std::string_view> field(const http::fields& f, std::string_view name) {
+  auto it = f.find(name);
+  if (it == f.end()) return std::nullopt;
+  return it->value();
+}
+
+class ObserveStage final : public Stage {
+ public:
+  std::string_view name() const override { return "observe"; }
+
+  asio::awaitable<Flow> on_request(Exchange& ex) override {
+    auto& req = ex.request;
+    auto incoming = field(req, "X-Request-Id");
+    ex.info.request_id = incoming && is_valid_request_id(*incoming) ? std::string(*incoming) : ex.worker.request_ids().next();
+    req.set("X-Request-Id", ex.info.request_id);
+
+    // Several X-Forwarded-For lines form one list (RFC 9110 §5.3).
+    std::string incoming_for;
+    for (auto it = req.find("X-Forwarded-For"); it != req.end() && beast::iequals(it->name_string(), "X-Forwarded-For"); ++it)
+      incoming_for += (incoming_for.empty() ? "" : ", ") + std::string(it->value());
+    auto f = compute_forwarded(ex.peer_address, incoming_for.empty() ? std::nullopt : std::optional<std::string_view>(incoming_for),
+                               field(req, "X-Forwarded-Proto"), field(req, "X-Forwarded-Host"), ex.client_tls ? "https" : "http",
+                               req[http::field::host], ex.worker.settings().trusted_proxies);
+    ex.info.client = f.client;
+    req.set("X-Forwarded-For", f.for_value);
+    req.set("X-Forwarded-Proto", f.proto_value);
+    if (!f.host_value.empty()) req.set("X-Forwarded-Host", f.host_value);
+    co_return Flow::next;
+  }
+
+  void on_response(Exchange& ex) override { ex.response.set("X-Request-Id", ex.info.request_id); }
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> make_observe_stage() { return std::make_unique<ObserveStage>(); }
+
+}  // namespace gatehouse

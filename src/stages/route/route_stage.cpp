@@ -1,0 +1,77 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "gatehouse/stages.hpp"
+#include "gatehouse/values.hpp"
+#include "gatehouse/worker.hpp"
+
+namespace gatehouse {
+namespace {
+
+std::string host_without_port(std::string_view host) {
+  if (!host.empty() && host.front() == '[') return to_lower(host.substr(0, host.find(']') + 1));
+  return to_lower(host.substr(0, host.find(':')));
+}
+
+class RouteStage final : public Stage {
+ public:
+  std::string_view name() const override { return "route"; }
+
+  asio::awaitable<Flow> on_request(Exchange& ex) override {
+    auto target = normalize_target(ex.info.target);
+    if (!target) {
+      ex.answer_problem(ErrorCode::bad_request, "request target is not a path this gateway can forward");
+      ex.close_connection = true;
+      co_return Flow::answered;
+    }
+    ex.target = std::move(*target);
+    // An absolute-form target's authority replaces Host (RFC 9112 §3.2.2).
+    if (!ex.target.authority.empty()) ex.request.set(http::field::host, ex.target.authority);
+    ex.host = host_without_port(ex.request[http::field::host]);
+
+    if (answer_locally(ex)) co_return Flow::answered;
+
+    const Route* route = ex.worker.routes().match(ex.host, ex.target.path);
+    if (!route) {
+      ex.answer_problem(ErrorCode::no_route, fmt::format("no route for {}", ex.target.path));
+      co_return Flow::answered;
+    }
+    ex.route = route;
+    ex.info.route = route->name;
+    std::string_view method = ex.request.method_string();
+    if (!route->allows(method)) {
+      ex.answer_problem(ErrorCode::method_not_allowed, fmt::format("{} is not allowed on route {}", method, route->name));
+      ex.response.set(http::field::allow, fmt::format("{}", fmt::join(route->methods, ", ")));
+      co_return Flow::answered;
+    }
+    ex.request_body_limit = route->options.max_body_size;
+    if (ex.request_body_limit && ex.request_framing.length && *ex.request_framing.length > ex.request_body_limit) {
+      ex.answer_problem(ErrorCode::too_large,
+                        fmt::format("request body of {} bytes is over the limit of {} bytes", *ex.request_framing.length, ex.request_body_limit));
+      ex.close_connection = true;  // the body is not read
+      co_return Flow::answered;
+    }
+    co_return Flow::next;
+  }
+
+ private:
+  // /healthz: the process serves requests. /readyz: it wants new ones (503 while draining).
+  static bool answer_locally(Exchange& ex) {
+    const std::string& path = ex.target.path;
+    if (path != "/healthz" && path != "/readyz") return false;
+    auto method = ex.request.method();
+    if (method != http::verb::get && method != http::verb::head) return false;
+    ex.info.route = path == "/healthz" ? "_healthz" : "_readyz";
+    bool ready = path == "/healthz" || !ex.worker.draining();
+    ex.answer(ready ? http::status::ok : http::status::service_unavailable,
+              ready ? "{\"status\":\"ok\"}\n" : "{\"status\":\"draining\"}\n", "application/json");
+    ex.response.set(http::field::cache_control, "no-store");
+    return true;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> make_route_stage() { return std::make_unique<RouteStage>(); }
+
+}  // namespace gatehouse

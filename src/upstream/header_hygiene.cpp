@@ -1,0 +1,56 @@
+#include "gatehouse/header_hygiene.hpp"
+
+#include <string>
+#include <vector>
+
+#include "gatehouse/values.hpp"
+
+namespace gatehouse {
+
+void strip_hop_by_hop(http::fields& fields) {
+  // Fields named in Connection are hop-by-hop too; collect them first.
+  std::vector<std::string> named;
+  for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection; ++it) {
+    std::string_view value = it->value();
+    while (!value.empty()) {
+      auto comma = value.find(',');
+      auto token = trim(value.substr(0, comma));
+      if (!token.empty()) named.emplace_back(token);
+      if (comma == std::string_view::npos) break;
+      value.remove_prefix(comma + 1);
+    }
+  }
+  for (const auto& name : named) fields.erase(name);
+  for (auto f : {http::field::connection, http::field::keep_alive, http::field::proxy_connection, http::field::te,
+                 http::field::trailer, http::field::transfer_encoding, http::field::upgrade,
+                 http::field::proxy_authenticate, http::field::proxy_authorization})
+    fields.erase(f);
+}
+
+void apply_request_framing(http::request<http::buffer_body>& req, const Framing& f) {
+  req.version(11);
+  req.erase(http::field::content_length);
+  req.erase(http::field::transfer_encoding);
+  if (f.chunked) req.chunked(true);
+  else if (f.length) req.content_length(*f.length);
+}
+
+bool status_has_no_body(unsigned status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
+
+bool prepare_client_response(http::response<http::buffer_body>& res, unsigned client_version, bool head_request,
+                             bool keep_alive, std::optional<std::uint64_t> known_length, bool has_body) {
+  res.version(client_version);
+  res.erase(http::field::transfer_encoding);
+  if (known_length) {
+    res.content_length(*known_length);
+  } else if (has_body && !head_request && !status_has_no_body(res.result_int())) {
+    res.erase(http::field::content_length);
+    // An HTTP/1.0 client cannot read chunked: the end of the body is the end of the connection.
+    if (client_version == 11) res.chunked(true);
+    else keep_alive = false;
+  }
+  res.keep_alive(keep_alive);
+  return keep_alive;
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,221 @@
+#include "gatehouse/upstream_call.hpp"
+
+#include <fmt/format.h>
+
+#include "gatehouse/request_target.hpp"
+#include "gatehouse/worker.hpp"
+
+namespace gatehouse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kBodyChunk = 16 * 1024;
+
+std::int64_t micros_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
+}
+
+
+template <class Stream>
+asio::awaitable<error_code> tls_handshake(Stream&, const std::string&, bool) {
+  co_return error_code{};
+}
+
+template <>
+asio::awaitable<error_code> tls_handshake<TlsStream>(TlsStream& s, const std::string& host, bool verify) {
+  if (!SSL_set_tlsext_host_name(s.native_handle(), host.c_str()))
+    co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+  if (verify) {
+    s.set_verify_mode(ssl::verify_peer);
+    s.set_verify_callback(ssl::host_name_verification(host));
+  } else {
+    s.set_verify_mode(ssl::verify_none);
+  }
+  auto [ec] = co_await s.async_handshake(ssl::stream_base::client, use_nothrow);
+  co_return ec;
+}
+
+}  // namespace
+
+ErrorCode classify_upstream_error(const error_code& ec) {
+  if (ec == beast::error::timeout) return ErrorCode::upstream_timeout;
+  if (ec.category() == error_code(http::error::end_of_stream).category() && ec != http::error::end_of_stream &&
+      ec != http::error::partial_message && ec != http::error::need_buffer)
+    return ErrorCode::upstream_protocol;
+  return ErrorCode::upstream_reset;
+}
+
+UpstreamCall::UpstreamCall(Worker& w, EndpointSet& set, Endpoint& endpoint, const Route& route)
+    : w_(w), set_(set), endpoint_(endpoint), route_(route) {}
+
+UpstreamCall::~UpstreamCall() = default;  // an unfinished connection is closed with it
+
+asio::awaitable<AttemptResult> UpstreamCall::run(Exchange& ex) {
+  info_ = &ex.info;
+  ex.info.upstream = endpoint_.authority;
+  conn_ = set_.acquire(endpoint_, Clock::now());
+  reused_ = conn_ != nullptr;
+  if (!conn_) {
+    AttemptResult r = co_await connect(ex.info);
+    if (r.kind != AttemptResult::Kind::response) co_return r;
+  }
+  ++conn_->requests;
+  service_start_ = Clock::now();
+  AttemptResult sent = co_await send_request(ex);
+  if (sent.kind != AttemptResult::Kind::response) co_return sent;
+  co_return co_await read_response_head(ex);
+}
+
+asio::awaitable<AttemptResult> UpstreamCall::connect(RequestInfo& info) {
+  const UpstreamUrl& url = *endpoint_.url;
+  auto& io = w_.io();
+  conn_ = url.tls ? std::make_unique<UpstreamConnection>(io, w_.upstream_tls()) : std::make_unique<UpstreamConnection>(io);
+  auto& tcp = conn_->tcp();
+  auto start = Clock::now();
+  tcp.expires_after(route_.options.connect_timeout);
+
+  std::vector<tcp::endpoint> targets;
+  error_code ec;
+  auto address = asio::ip::make_address(url.host, ec);
+  if (!ec) {
+    targets.emplace_back(address, url.port);
+  } else {
+    // Name lookups run on Asio's resolver thread, never on the worker.
+    tcp::resolver resolver(io);
+    auto [rec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
+    if (rec) co_return AttemptResult{AttemptResult::Kind::connect_failed, ErrorCode::upstream_connect,
+                                     fmt::format("cannot resolve {}: {}", url.host, rec.message())};
+    for (const auto& r : results) targets.push_back(r.endpoint());
+  }
+  auto [cec, chosen] = co_await tcp.async_connect(targets, use_nothrow);
+  if (cec) {
+    if (cec == beast::error::timeout)
+      co_return AttemptResult{AttemptResult::Kind::connect_failed, ErrorCode::upstream_timeout,
+                              fmt::format("connect to {} timed out", endpoint_.authority)};
+    co_return AttemptResult{AttemptResult::Kind::connect_failed, ErrorCode::upstream_connect,
+                            fmt::format("connect to {} failed: {}", endpoint_.authority, cec.message())};
+  }
+  tcp.socket().set_option(tcp::no_delay(true), ec);
+  bool verify = w_.settings().upstream_tls_verify;
+  error_code hec = co_await conn_->visit([&](auto& s) { return tls_handshake(s, url.host, verify); });
+  if (hec)
+    co_return AttemptResult{AttemptResult::Kind::connect_failed, ErrorCode::upstream_connect,
+                            fmt::format("TLS handshake with {} failed: {}", endpoint_.authority, hec.message())};
+  info.connect_us = micros_since(start);
+  co_return AttemptResult::ok();
+}
+
+asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex) {
+  auto& req = ex.request;
+  const UpstreamUrl& url = *endpoint_.url;
+  req.target(upstream_path(ex.target.path, route_.path_prefix, route_.strip_prefix, url.path_prefix) +
+             (ex.target.has_query ? "?" + ex.target.query : std::string()));
+  if (!route_.options.preserve_host) req.set(http::field::host, url.authority());
+  apply_request_framing(req, ex.request_framing);
+
+  auto& tcp = conn_->tcp();
+  auto timeout = route_.options.upstream_timeout;
+  http::request_serializer<http::buffer_body> sr{req};
+  auto write = [&]() { return conn_->visit([&](auto& s) { return http::async_write(s, sr, use_nothrow); }); };
+  auto failure = [&](const error_code& ec) {
+    bool nothing_sent = ex.request_body.consumed() == 0;
+    if (reused_ && nothing_sent) return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
+    return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
+                         fmt::format("sending the request to {} failed: {}", endpoint_.authority, ec.message())};
+  };
+
+  if (!ex.request_framing.has_body) {
+    req.body() = {nullptr, 0, false};
+    tcp.expires_after(timeout);
+    auto [ec, n] = co_await write();
+    if (ec) co_return failure(ec);
+    request_complete_ = true;
+    co_return AttemptResult::ok();
+  }
+
+  tcp.expires_after(timeout);
+  auto [hec, hn] = co_await conn_->visit([&](auto& s) { return http::async_write_header(s, sr, use_nothrow); });
+  if (hec) co_return failure(hec);
+  char chunk[kBodyChunk];
+  while (true) {
+    BodyRead r = co_await ex.request_body.read(asio::buffer(chunk));
+    if (!r.ok()) co_return AttemptResult{AttemptResult::Kind::client_failed, r.failure, std::move(r.detail)};
+    req.body() = {r.size ? chunk : nullptr, r.size, r.size > 0};
+    tcp.expires_after(timeout);
+    auto [ec, n] = co_await write();
+    if (ec && ec != http::error::need_buffer)
+      co_return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
+                              fmt::format("sending the request body to {} failed: {}", endpoint_.authority, ec.message())};
+    ex.info.bytes_in = ex.request_body.consumed();
+    if (r.size == 0) break;
+  }
+  request_complete_ = true;
+  co_return AttemptResult::ok();
+}
+
+asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex) {
+  auto& tcp = conn_->tcp();
+  while (true) {
+    parser_.emplace();
+    parser_->header_limit(64 * 1024);
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (ex.is_head()) parser_->skip(true);
+    tcp.expires_after(route_.options.upstream_timeout);
+    auto [ec, n] = co_await conn_->visit(
+        [&](auto& s) { return http::async_read_header(s, conn_->buffer, *parser_, use_nothrow); });
+    if (ec) {
+      bool nothing_received = conn_->buffer.size() == 0 && n == 0;
+      if (reused_ && nothing_received && ec != beast::error::timeout && ex.request_body.consumed() == 0)
+        co_return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
+      ErrorCode code = classify_upstream_error(ec);
+      co_return AttemptResult{AttemptResult::Kind::failed, code,
+                              code == ErrorCode::upstream_timeout
+                                  ? fmt::format("no response from {} within {} ms", endpoint_.authority,
+                                                route_.options.upstream_timeout.count())
+                                  : fmt::format("reading the response from {} failed: {}", endpoint_.authority, ec.message())};
+    }
+    unsigned status = parser_->get().result_int();
+    if (status == 101)
+      co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol, "upstream switched protocols uninvited"};
+    if (status >= 100 && status < 200) continue;  // 103 Early Hints and the like: not forwarded
+    break;
+  }
+  auto& head = parser_->get();
+  strip_hop_by_hop(head.base());
+  if (parser_->content_length() && !parser_->chunked()) ex.response_length = *parser_->content_length();
+  ex.response.base() = std::move(head.base());
+  co_return AttemptResult::ok();
+}
+
+asio::awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
+  if (done()) co_return BodyRead{};
+  auto& tcp = conn_->tcp();
+  std::size_t n = 0;
+  while (n == 0 && !parser_->is_done()) {
+    auto& body = parser_->get().body();
+    body.data = into.data();
+    body.size = into.size();
+    tcp.expires_after(route_.options.upstream_timeout);
+    auto [ec, unused] = co_await conn_->visit(
+        [&](auto& s) { return http::async_read_some(s, conn_->buffer, *parser_, use_nothrow); });
+    if (ec == http::error::need_buffer) ec = {};
+    n = into.size() - parser_->get().body().size;
+    if (ec) {
+      ErrorCode code = classify_upstream_error(ec);
+      conn_.reset();
+      co_return BodyRead{0, code, fmt::format("response body from {} cut short: {}", endpoint_.authority, ec.message())};
+    }
+  }
+  consumed_ += n;
+  if (parser_->is_done()) finish();
+  co_return BodyRead{n};
+}
+
+void UpstreamCall::finish() {
+  if (info_) info_->service_us = micros_since(service_start_);
+  if (conn_ && request_complete_ && parser_->keep_alive() && !w_.draining())
+    set_.release(endpoint_, std::move(conn_), Clock::now());
+  conn_.reset();
+}
+
+}  // namespace gatehouse
