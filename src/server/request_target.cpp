@@ -59,7 +59,7 @@ std::optional<RequestTarget> normalize_target(std::string_view raw) {
     if (t.authority.empty() || t.authority.find('@') != std::string::npos) return std::nullopt;
     raw = slash == std::string_view::npos ? std::string_view("/") : raw.substr(slash);
     if (raw.front() == '?') {
-      t.path.push_back('/');  // not = "/": GCC 12 -O3 warns falsely (-Wrestrict, bug 105329)
+      t.path = "/";
       t.has_query = true;
       t.query = std::string(raw.substr(1));
       return t;

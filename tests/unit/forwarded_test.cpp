@@ -1,0 +1,50 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "gatehouse/forwarded.hpp"
+#include "gatehouse/request_id.hpp"
+
+using namespace gatehouse;
+
+TEST(Forwarded, UntrustedPeerCannotForgeItsAddress) {
+  auto f = compute_forwarded("198.51.100.9", "1.2.3.4", "https", "evil.example", "http", "api.example.com", {});
+  EXPECT_EQ(f.client, "198.51.100.9");
+  EXPECT_EQ(f.for_value, "198.51.100.9");
+  EXPECT_EQ(f.proto_value, "http");
+  EXPECT_EQ(f.host_value, "api.example.com");
+}
+
+TEST(Forwarded, TrustedProxyChainIsExtended) {
+  std::vector<Cidr> trusted{*Cidr::parse("10.0.0.0/8")};
+  auto f = compute_forwarded("10.0.0.2", "203.0.113.7, 10.0.0.9", "https", "api.example.com", "http", "internal", trusted);
+  EXPECT_EQ(f.for_value, "203.0.113.7, 10.0.0.9, 10.0.0.2");
+  EXPECT_EQ(f.client, "203.0.113.7");
+  EXPECT_EQ(f.proto_value, "https");
+  EXPECT_EQ(f.host_value, "api.example.com");
+}
+
+TEST(Forwarded, SpoofedLeftmostEntryIsNotTheClient) {
+  std::vector<Cidr> trusted{*Cidr::parse("10.0.0.0/8")};
+  // The client itself sent "X-Forwarded-For: 1.1.1.1"; the LB appended the client's real address.
+  auto f = compute_forwarded("10.0.0.2", "1.1.1.1, 198.51.100.4", std::nullopt, std::nullopt, "http", "h", trusted);
+  EXPECT_EQ(f.client, "198.51.100.4");
+}
+
+TEST(RequestId, ValidationAndGeneration) {
+  EXPECT_TRUE(is_valid_request_id("5f0c-abc_DEF.1:2+3/4="));
+  EXPECT_FALSE(is_valid_request_id(""));
+  EXPECT_FALSE(is_valid_request_id("has space"));
+  EXPECT_FALSE(is_valid_request_id("x\ny"));
+  EXPECT_FALSE(is_valid_request_id(std::string(129, 'a')));
+  RequestIdGenerator g;
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = g.next();
+    ASSERT_EQ(id.size(), 36u);
+    EXPECT_EQ(id[14], '4');  // version 4
+    EXPECT_TRUE(is_valid_request_id(id));
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}

@@ -1,0 +1,55 @@
+#include <gtest/gtest.h>
+
+#include "gatehouse/header_hygiene.hpp"
+
+using namespace gatehouse;
+
+TEST(HeaderHygiene, StripsHopByHopAndFieldsNamedInConnection) {
+  http::fields f;
+  f.set(http::field::connection, "keep-alive, X-Secret-Hop");
+  f.set("X-Secret-Hop", "1");
+  f.set(http::field::keep_alive, "timeout=5");
+  f.set(http::field::te, "trailers");
+  f.set(http::field::upgrade, "websocket");
+  f.set(http::field::proxy_authorization, "Basic xyz");
+  f.set(http::field::transfer_encoding, "chunked");
+  f.set("Proxy-Connection", "keep-alive");
+  f.set(http::field::authorization, "Bearer keep-me");
+  f.set("X-Custom", "keep-me-too");
+  strip_hop_by_hop(f);
+  std::vector<std::string> left;
+  for (const auto& field : f) left.emplace_back(field.name_string());
+  EXPECT_EQ(left, (std::vector<std::string>{"Authorization", "X-Custom"}));
+}
+
+TEST(HeaderHygiene, ClientResponseFraming) {
+  http::response<http::buffer_body> res{http::status::ok, 11};
+  EXPECT_TRUE(prepare_client_response(res, 11, false, true, std::nullopt, true));
+  EXPECT_TRUE(res.chunked());
+
+  http::response<http::buffer_body> old{http::status::ok, 11};
+  EXPECT_FALSE(prepare_client_response(old, 10, false, true, std::nullopt, true));  // HTTP/1.0: close-delimited
+  EXPECT_FALSE(old.chunked());
+  EXPECT_EQ(old.version(), 10u);
+
+  http::response<http::buffer_body> sized{http::status::ok, 11};
+  EXPECT_TRUE(prepare_client_response(sized, 10, false, true, 42, true));  // 1.0 keep-alive with a length
+  EXPECT_EQ(sized[http::field::content_length], "42");
+  EXPECT_EQ(sized[http::field::connection], "keep-alive");
+
+  http::response<http::buffer_body> none{http::status::no_content, 11};
+  EXPECT_TRUE(prepare_client_response(none, 11, false, true, std::nullopt, false));
+  EXPECT_FALSE(none.chunked());
+}
+
+TEST(HeaderHygiene, RequestFraming) {
+  http::request<http::buffer_body> req{http::verb::post, "/", 10};
+  req.set(http::field::content_length, "99");
+  apply_request_framing(req, Framing{true, true, std::nullopt});
+  EXPECT_EQ(req.version(), 11u);
+  EXPECT_TRUE(req.chunked());
+  EXPECT_EQ(req.count(http::field::content_length), 0u);
+  apply_request_framing(req, Framing{true, false, 5});
+  EXPECT_FALSE(req.chunked());
+  EXPECT_EQ(req[http::field::content_length], "5");
+}
