@@ -14,12 +14,9 @@ spdlog::logger& ops_log() {
 }
 
 void configure_ops_log(LogLevel level) {
-  switch (level) {
-    case LogLevel::debug: ops_log().set_level(spdlog::level::debug); break;
-    case LogLevel::info: ops_log().set_level(spdlog::level::info); break;
-    case LogLevel::warn: ops_log().set_level(spdlog::level::warn); break;
-    case LogLevel::error: ops_log().set_level(spdlog::level::err); break;
-  }
+  // GATEHOUSE_LOG_LEVEL filters access lines and turns DEBUG detail on; the
+  // few start/stop messages on stderr always appear, whatever the level.
+  ops_log().set_level(level == LogLevel::debug ? spdlog::level::debug : spdlog::level::info);
   ops_log().flush_on(spdlog::level::debug);
 }
 

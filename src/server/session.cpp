@@ -25,8 +25,10 @@ class RequestCompletion {
   RequestCompletion(Worker& w, RequestInfo& info, Clock::time_point start) : w_(w), info_(info), start_(start) {}
   ~RequestCompletion() {
     info_.duration_us = micros_since(start_);
+    if (info_.request_id.empty()) info_.request_id = w_.request_ids().next();
     if (info_.status == 0) {
-      info_.status = 499;  // nothing could be sent
+      // Nothing could be sent: 408 when the client was too slow, else 499 (nginx's "client closed").
+      info_.status = info_.code == ErrorCode::request_timeout ? 408 : 499;
       if (info_.code == ErrorCode::none) info_.code = ErrorCode::client_closed;
     }
     w_.log_request(info_);
@@ -62,6 +64,8 @@ class ClientBody final : public BodySource {
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue), use_nothrow);
       if (ec) co_return BodyRead{0, ErrorCode::client_closed, "client closed before sending the body"};
     }
+    // Beast sizes each read by the buffer's spare capacity (512 bytes at first).
+    buffer_.reserve(kBodyChunk);
     std::size_t n = 0;
     while (n == 0 && !parser_.is_done()) {
       auto& body = parser_.get().body();
@@ -147,7 +151,12 @@ class Session {
         co_await reject(info, ErrorCode::too_large, 431, "request head larger than " + std::to_string(settings().max_header_size) + " bytes");
         co_return false;
       case HeadRead::Kind::timed_out:
-        co_await reject(info, ErrorCode::request_timeout, 408, "request head not received in time");
+        // As nginx does: log 408 and close without answering. Beast's timeout
+        // has closed the socket already, and a client this slow is not waited on.
+        info.request_id = w_.request_ids().next();
+        info.code = ErrorCode::request_timeout;
+        info.detail = "request head not received in time";
+        info.status = 408;
         co_return false;
       case HeadRead::Kind::client_closed:
       case HeadRead::Kind::no_request:
@@ -210,10 +219,13 @@ class Session {
     beast::get_lowest_layer(stream_).expires_after(settings().client_idle_timeout);
     auto [ec, n] = co_await http::async_write(stream_, res, use_nothrow);
     info.status = ec ? 0 : status;
+    info.bytes_out = ec ? 0 : res.body().size();
   }
 
   asio::awaitable<bool> write_response(Exchange& ex, unsigned version, bool keep_alive) {
     RequestInfo& info = ex.info;
+    // The client is gone: nothing to write, and the line says 499.
+    if (info.code == ErrorCode::client_closed) co_return false;
     if (!ex.answered()) ex.answer_problem(ErrorCode::internal, "no stage answered the request");
     auto& res = ex.response;
     bool has_body = !ex.is_head() && !status_has_no_body(res.result_int());

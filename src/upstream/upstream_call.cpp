@@ -155,6 +155,9 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex) {
 
 asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex) {
   auto& tcp = conn_->tcp();
+  // Beast sizes each read by the buffer's spare capacity: without this it
+  // reads 512 bytes at a time.
+  conn_->buffer.reserve(kBodyChunk);
   while (true) {
     parser_.emplace();
     parser_->header_limit(64 * 1024);

@@ -1,3 +1,4 @@
+#include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/stages.hpp"
 #include "gatehouse/upstream_call.hpp"
 #include "gatehouse/worker.hpp"
@@ -30,6 +31,7 @@ class UpstreamStage final : public Stage {
   asio::awaitable<Flow> on_request(Exchange& ex) override {
     const Route& route = *ex.route;
     EndpointSet& set = ex.worker.endpoints(route);
+    strip_hop_by_hop(ex.request.base());  // framing is set again per attempt
     std::size_t connect_attempts = 0;
     bool stale_retry_used = false;
     AttemptResult last;
@@ -59,9 +61,12 @@ class UpstreamStage final : public Stage {
       break;
     }
     ex.close_connection = ex.close_connection || last.kind == AttemptResult::Kind::client_failed;
-    // A client that vanished mid-body gets no real answer; 400 is what a
-    // half-closed client would still read.
-    ex.answer_problem(last.code, last.detail, last.code == ErrorCode::client_closed ? 400 : 0);
+    if (last.code == ErrorCode::client_closed) {
+      ex.info.code = last.code;  // the session writes nothing and logs 499
+      ex.info.detail = std::move(last.detail);
+      co_return Flow::answered;
+    }
+    ex.answer_problem(last.code, last.detail);
     co_return Flow::answered;
   }
 };

@@ -1,0 +1,127 @@
+#pragma once
+// Helpers for integration tests: real processes (the gateway, the demo
+// upstream), real sockets on 127.0.0.1, ephemeral ports, no fixed sleeps
+// where a condition can be waited for.
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gatehouse::testing {
+
+using Env = std::map<std::string, std::string>;
+
+// A child process with stdout and stderr captured to files.
+class Process {
+ public:
+  Process(const std::string& binary, const std::vector<std::string>& args, const Env& env, const std::string& workdir);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  std::string stdout_text() const;
+  std::string stderr_text() const;
+  // Waits until stderr (or stdout) holds `needle`; returns the text, or "" on timeout.
+  std::string wait_for_output(const std::string& needle, bool in_stderr, std::chrono::milliseconds timeout) const;
+  void signal(int sig) const;
+  // Waits for exit; returns the exit status, or -1 on timeout (then kills).
+  int wait(std::chrono::milliseconds timeout);
+  bool running();
+  // Peak resident memory (VmHWM) in KiB.
+  long peak_rss_kib() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string out_path_, err_path_;
+  bool reaped_ = false;
+};
+
+// A temporary directory, removed at the end.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+std::string build_dir();  // where gatehouse and gatehouse-demo-upstream are
+
+class DemoUpstream {
+ public:
+  DemoUpstream();
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // How many requests it has received (its own /__requests endpoint).
+  int requests() const;
+
+ private:
+  TempDir dir_;
+  Process process_;
+  std::uint16_t port_ = 0;
+};
+
+class Gateway {
+ public:
+  explicit Gateway(Env env, std::vector<std::string> args = {});
+  ~Gateway();
+  std::uint16_t port() const { return port_; }
+  Process& process() { return *process_; }
+  // Access-log lines written so far (stdout).
+  std::vector<std::string> access_lines() const;
+  // Waits until at least n access lines are out; returns them.
+  std::vector<std::string> wait_for_lines(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+ private:
+  TempDir dir_;
+  std::optional<Process> process_;
+  std::uint16_t port_ = 0;
+};
+
+struct Response {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  bool closed = false;  // the server closed the connection after it
+  std::string header(const std::string& name) const;
+};
+
+// A blocking client socket with a receive timeout.
+class Client {
+ public:
+  explicit Client(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  void send(const std::string& bytes);
+  // Reads one response (Content-Length, chunked or close-delimited). For a
+  // HEAD request pass head = true. nullopt: the connection closed first.
+  std::optional<Response> read_response(bool head = false);
+  // True when the peer has closed (reads EOF within the timeout).
+  bool closed_by_peer();
+  void close();
+  int fd() const { return fd_; }
+
+ private:
+  bool fill();
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// One request on a new connection.
+Response http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                      const std::vector<std::string>& headers = {}, const std::string& body = {});
+
+// "key=value" from a logfmt line ("" when absent).
+std::string logfmt_field(const std::string& line, const std::string& key);
+
+}  // namespace gatehouse::testing
