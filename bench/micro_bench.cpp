@@ -1,0 +1,67 @@
+// Per-request costs that do not involve I/O: run with
+//   build/release/bench/gatehouse_micro_bench
+#include <benchmark/benchmark.h>
+
+#include "gatehouse/access_line.hpp"
+#include "gatehouse/framing.hpp"
+#include "gatehouse/request_target.hpp"
+#include "gatehouse/route_table.hpp"
+
+using namespace gatehouse;
+
+static void BM_ScanRequestHead(benchmark::State& state) {
+  const std::string head =
+      "GET /api/bookings/123?page=2 HTTP/1.1\r\nHost: api.example.com\r\nUser-Agent: curl/8.0\r\n"
+      "Accept: application/json\r\nX-Request-Id: 5f0c9a2e-1cf1-4809-ad5a-f0d4673ea334\r\n"
+      "Authorization: Bearer abcdefghijklmnopqrstuvwxyz\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n";
+  for (auto _ : state) benchmark::DoNotOptimize(scan_request_head(head));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * head.size()));
+}
+BENCHMARK(BM_ScanRequestHead);
+
+static void BM_RouteMatch(benchmark::State& state) {
+  std::vector<Route> routes;
+  for (int i = 0; i < state.range(0); ++i) {
+    Route r;
+    r.name = "r" + std::to_string(i);
+    r.path_prefix = "/api/service" + std::to_string(i);
+    routes.push_back(r);
+  }
+  Route all;
+  all.name = "all";
+  all.path_prefix = "/";
+  routes.push_back(all);
+  sort_routes_by_specificity(routes);
+  RouteTable table(routes);
+  for (auto _ : state) benchmark::DoNotOptimize(table.match("api.example.com", "/api/service7/bookings/123"));
+}
+BENCHMARK(BM_RouteMatch)->Arg(10)->Arg(100);
+
+static void BM_NormalizeTarget(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(normalize_target("/api/bookings/123/items?page=2&sort=asc"));
+}
+BENCHMARK(BM_NormalizeTarget);
+
+static void BM_AccessLine(benchmark::State& state) {
+  RequestInfo i;
+  i.request_id = "5f0c9a2e-1cf1-4809-ad5a-f0d4673ea334";
+  i.method = "GET";
+  i.target = "/api/bookings/123?page=2&token=abc";
+  i.host = "api.example.com";
+  i.route = "bookings";
+  i.client = "203.0.113.7";
+  i.upstream = "10.0.3.4:8080";
+  i.service_us = 18500;
+  i.duration_us = 21034;
+  i.status = 200;
+  i.bytes_out = 1532;
+  std::string out;
+  out.reserve(1024);
+  auto format = static_cast<LogFormat>(state.range(0));
+  for (auto _ : state) {
+    out.clear();
+    append_access_line(out, i, format);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_AccessLine)->Arg(static_cast<int>(LogFormat::logfmt))->Arg(static_cast<int>(LogFormat::json));
