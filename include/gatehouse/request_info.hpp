@@ -38,6 +38,7 @@ struct RequestInfo {
   std::string target = "-";    // path and query as received (redacted when logged)
   std::string host = "-";
   std::string route = "-";
+  std::int16_t route_id = -1;  // index of the route in Settings::routes; -1 none, -2 /healthz, -3 /readyz
   std::string client = "-";    // the client address as trusted (fwd=)
   std::string upstream = "-";  // endpoint authority that answered
   std::int64_t connect_us = kUnset;   // upstream connect time, when a new connection was made

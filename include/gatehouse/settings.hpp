@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,10 @@ struct Settings {
   std::string upstream_ca_file;      // "" = the system's trust store
 
   std::vector<Cidr> trusted_proxies;
+
+  // The admin listener (/metrics, /healthz, /readyz); nullopt = off.
+  std::optional<std::uint16_t> admin_port = 9901;
+  std::string admin_bind = "127.0.0.1";
   RouteOptions route_defaults;
   std::vector<Route> routes;         // in match order: most specific first
 

@@ -10,8 +10,12 @@ namespace gatehouse {
 // between requests; it belongs to one worker for its whole life.
 class UpstreamConnection {
  public:
-  explicit UpstreamConnection(asio::io_context& io);
-  UpstreamConnection(asio::io_context& io, ssl::context& tls);
+  // `open_gauge` counts open upstream connections (the worker's metric).
+  UpstreamConnection(asio::io_context& io, std::int64_t& open_gauge);
+  UpstreamConnection(asio::io_context& io, ssl::context& tls, std::int64_t& open_gauge);
+  ~UpstreamConnection();
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   beast::tcp_stream& tcp();
   bool is_tls() const { return std::holds_alternative<TlsStream>(stream_); }
@@ -28,6 +32,7 @@ class UpstreamConnection {
 
  private:
   std::variant<PlainStream, TlsStream> stream_;
+  std::int64_t& open_gauge_;
 };
 
 }  // namespace gatehouse

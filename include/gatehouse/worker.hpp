@@ -8,6 +8,7 @@
 
 #include "gatehouse/endpoint_set.hpp"
 #include "gatehouse/log_writer.hpp"
+#include "gatehouse/metrics.hpp"
 #include "gatehouse/net.hpp"
 #include "gatehouse/pipeline.hpp"
 #include "gatehouse/request_id.hpp"
@@ -52,8 +53,10 @@ class Worker {
   RequestIdGenerator& request_ids() { return request_ids_; }
   EndpointSet& endpoints(const Route& route);
 
-  // Formats the access line and hands it to the writer (one per request).
-  void log_request(const RequestInfo& info);
+  // The `complete` step, once per request: metrics, then the access line.
+  void complete_request(const RequestInfo& info);
+  // This worker's counters; touched only on this worker's thread.
+  MetricsShard& metrics() { return metrics_; }
 
   void serve(tcp::acceptor acceptor);
   // Posted from the main thread on SIGTERM: stop accepting, close idle connections.
@@ -66,10 +69,12 @@ class Worker {
   void track(ConnectionEntry* e) {
     connections_.insert(e);
     open_.fetch_add(1, std::memory_order_relaxed);
+    ++metrics_.client_connections;
   }
   void untrack(ConnectionEntry* e) {
     connections_.erase(e);
     open_.fetch_sub(1, std::memory_order_relaxed);
+    --metrics_.client_connections;
   }
 
  private:
@@ -89,6 +94,7 @@ class Worker {
   std::unordered_set<ConnectionEntry*> connections_;
   std::string line_buffer_;
   std::atomic<std::size_t> open_{0};
+  MetricsShard metrics_;
 };
 
 // Serves one accepted connection until it closes (src/server/session.cpp).

@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <thread>
 
+#include "gatehouse/admin_server.hpp"
 #include "gatehouse/listener.hpp"
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/tls_context.hpp"
@@ -67,11 +68,30 @@ int run_gateway(const Settings& settings) {
   auto bound = acceptors.front().local_endpoint();
   for (std::size_t i = 0; i < workers.size(); ++i) workers[i]->serve(std::move(acceptors[i]));
 
+  std::optional<AdminServer> admin;
+  if (settings.admin_port) {
+    std::vector<Worker*> raw;
+    for (auto& w : workers) raw.push_back(w.get());
+    try {
+      admin.emplace(shared, raw, tcp::endpoint(asio::ip::make_address(settings.admin_bind), *settings.admin_port));
+    } catch (const std::system_error& e) {
+      ops_log().error("cannot listen on {}:{} (GATEHOUSE_ADMIN_PORT, GATEHOUSE_ADMIN_BIND): {}", settings.admin_bind,
+                      *settings.admin_port, e.code().message());
+      return 1;
+    }
+  }
+
   std::vector<std::thread> threads;
   for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
   ops_log().info("gatehouse {} listening on {}:{} ({}), {} worker{}, {} route{}", GATEHOUSE_VERSION, bound.address().to_string(),
                  bound.port(), server_tls ? "https" : "http", workers.size(), workers.size() == 1 ? "" : "s",
                  settings.routes.size(), settings.routes.size() == 1 ? "" : "s");
+  // Logged after the public listener's line: tools that wait for it know both are up.
+  if (admin) {
+    admin->start();
+    ops_log().info("admin listener on {}:{} (/metrics, /healthz, /readyz)", settings.admin_bind, admin->port());
+  }
+
   pthread_sigmask(SIG_UNBLOCK, &mask, nullptr);
 
   int sig = wait_for_signal();
@@ -86,6 +106,7 @@ int run_gateway(const Settings& settings) {
   std::size_t left = open_connections(workers);
   if (left > 0) ops_log().warn("drain deadline reached with {} connection{} still open", left, left == 1 ? "" : "s");
 
+  if (admin) admin->stop();  // a scrape waits on the workers: stop it first
   for (auto& w : workers) w->stop();
   for (auto& t : threads) t.join();
   workers.clear();  // requests cut off now still write their access line

@@ -22,7 +22,8 @@ EndpointSet& Worker::endpoints(const Route& route) {
   return endpoint_sets_[static_cast<std::size_t>(&route - shared_.settings.routes.data())];
 }
 
-void Worker::log_request(const RequestInfo& info) {
+void Worker::complete_request(const RequestInfo& info) {
+  metrics_.record(info);
   LogLevel level = shared_.settings.log_level;
   std::string_view at = error_code_level(info.code);
   if (level == LogLevel::warn && at == "info") return;

@@ -10,6 +10,7 @@ std::string describe_settings(const Settings& s) {
   std::string out = fmt::format("gatehouse {}: configuration OK\n", GATEHOUSE_VERSION);
   out += fmt::format("listen      {}:{} ({}), {} worker{}\n", s.bind_address, s.port, s.tls_enabled() ? "https" : "http",
                      s.workers, s.workers == 1 ? "" : "s");
+  out += s.admin_port ? fmt::format("admin       {}:{} (/metrics, /healthz, /readyz)\n", s.admin_bind, *s.admin_port) : std::string("admin       off\n");
   out += fmt::format("timeouts    header {}, client idle {}, drain {}\n", format_duration(s.header_timeout),
                      format_duration(s.client_idle_timeout), format_duration(s.drain_timeout));
   out += fmt::format("limits      header {}\n", format_size(s.max_header_size));

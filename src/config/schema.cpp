@@ -30,6 +30,8 @@ constexpr std::array kGlobal{
     SettingInfo{"GATEHOUSE_TLS_KEY", "(none)", "PEM private key file for GATEHOUSE_TLS_CERT."},
     SettingInfo{"GATEHOUSE_UPSTREAM_TLS_VERIFY", "true", "Verify https:// upstreams' certificates and host names."},
     SettingInfo{"GATEHOUSE_UPSTREAM_CA_FILE", "(system store)", "PEM file of CAs trusted for https:// upstreams."},
+    SettingInfo{"GATEHOUSE_ADMIN_PORT", "9901", "Admin listener port for /metrics, /healthz, /readyz; off to disable; never the public port."},
+    SettingInfo{"GATEHOUSE_ADMIN_BIND", "127.0.0.1", "Address the admin listener binds to."},
     SettingInfo{"GATEHOUSE_TRUSTED_PROXIES", "(none)", "Comma-separated CIDRs whose X-Forwarded-* headers are trusted and extended."},
 };
 

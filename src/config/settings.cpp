@@ -280,6 +280,20 @@ Settings load_settings(const EnvMap& env, unsigned default_workers) {
     }
   }
 
+  if (const std::string* admin = r.find("GATEHOUSE_ADMIN_PORT")) {
+    if (to_lower(trim(*admin)) == "off") {
+      s.admin_port.reset();
+    } else {
+      auto port = parse_int(*admin, 0, 65535);
+      if (!port) bad_value("GATEHOUSE_ADMIN_PORT", *admin, "a port number from 0 to 65535, or off");
+      s.admin_port = static_cast<std::uint16_t>(*port);
+    }
+  }
+  s.admin_bind = r.text("GATEHOUSE_ADMIN_BIND", s.admin_bind);
+  if (!parse_ip(s.admin_bind)) bad_value("GATEHOUSE_ADMIN_BIND", s.admin_bind, "an IPv4 or IPv6 address such as 127.0.0.1");
+  if (s.admin_port && *s.admin_port != 0 && *s.admin_port == s.port)
+    bad_value("GATEHOUSE_ADMIN_PORT", std::to_string(*s.admin_port), "a port other than the public port (metrics stay off the public listener)");
+
   for (const auto& name : route_names) s.routes.push_back(build_route(name, r, s.route_defaults));
   if (s.routes.empty())
     throw ConfigError(

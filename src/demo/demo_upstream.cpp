@@ -190,7 +190,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
 
 int main(int argc, char** argv) {
   std::string bind = "127.0.0.1";
-  unsigned short port = 9090;
+  unsigned short port = 9080;
   unsigned threads = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view a = argv[i];

@@ -22,8 +22,11 @@ std::int64_t micros_since(Clock::time_point t) {
 // destroyed at shutdown. This is what makes "one line per request" hold.
 class RequestCompletion {
  public:
-  RequestCompletion(Worker& w, RequestInfo& info, Clock::time_point start) : w_(w), info_(info), start_(start) {}
+  RequestCompletion(Worker& w, RequestInfo& info, Clock::time_point start) : w_(w), info_(info), start_(start) {
+    ++w_.metrics().in_flight;
+  }
   ~RequestCompletion() {
+    --w_.metrics().in_flight;
     info_.duration_us = micros_since(start_);
     if (info_.request_id.empty()) info_.request_id = w_.request_ids().next();
     if (info_.status == 0) {
@@ -31,7 +34,7 @@ class RequestCompletion {
       info_.status = info_.code == ErrorCode::request_timeout ? 408 : 499;
       if (info_.code == ErrorCode::none) info_.code = ErrorCode::client_closed;
     }
-    w_.log_request(info_);
+    w_.complete_request(info_);
   }
   RequestCompletion(const RequestCompletion&) = delete;
   RequestCompletion& operator=(const RequestCompletion&) = delete;

@@ -5,10 +5,17 @@
 
 namespace gatehouse {
 
-UpstreamConnection::UpstreamConnection(asio::io_context& io) : stream_(std::in_place_type<PlainStream>, io) {}
+UpstreamConnection::UpstreamConnection(asio::io_context& io, std::int64_t& open_gauge)
+    : stream_(std::in_place_type<PlainStream>, io), open_gauge_(open_gauge) {
+  ++open_gauge_;
+}
 
-UpstreamConnection::UpstreamConnection(asio::io_context& io, ssl::context& tls)
-    : stream_(std::in_place_type<TlsStream>, io, tls) {}
+UpstreamConnection::UpstreamConnection(asio::io_context& io, ssl::context& tls, std::int64_t& open_gauge)
+    : stream_(std::in_place_type<TlsStream>, io, tls), open_gauge_(open_gauge) {
+  ++open_gauge_;
+}
+
+UpstreamConnection::~UpstreamConnection() { --open_gauge_; }
 
 beast::tcp_stream& UpstreamConnection::tcp() {
   return visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); });

@@ -69,7 +69,8 @@ asio::awaitable<AttemptResult> UpstreamCall::run(Exchange& ex) {
 asio::awaitable<AttemptResult> UpstreamCall::connect(RequestInfo& info) {
   const UpstreamUrl& url = *endpoint_.url;
   auto& io = w_.io();
-  conn_ = url.tls ? std::make_unique<UpstreamConnection>(io, w_.upstream_tls()) : std::make_unique<UpstreamConnection>(io);
+  auto& gauge = w_.metrics().upstream_connections;
+  conn_ = url.tls ? std::make_unique<UpstreamConnection>(io, w_.upstream_tls(), gauge) : std::make_unique<UpstreamConnection>(io, gauge);
   auto& tcp = conn_->tcp();
   auto start = Clock::now();
   tcp.expires_after(route_.options.connect_timeout);

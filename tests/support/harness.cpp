@@ -151,9 +151,12 @@ Gateway::Gateway(Env env, std::vector<std::string> args) {
   env.emplace("GATEHOUSE_PORT", "0");
   env.emplace("GATEHOUSE_BIND", "127.0.0.1");
   env.emplace("GATEHOUSE_WORKERS", "2");
+  env.emplace("GATEHOUSE_ADMIN_PORT", "0");
+  bool admin = env["GATEHOUSE_ADMIN_PORT"] != "off";
   process_.emplace(build_dir() + "/gatehouse", args, env, dir_.path());
-  std::string err = process_->wait_for_output("listening on", true, std::chrono::seconds(10));
+  std::string err = process_->wait_for_output(admin ? "admin listener on" : "listening on", true, std::chrono::seconds(10));
   port_ = port_after(err, "listening on");
+  if (admin) admin_port_ = port_after(err, "admin listener on");
   if (!port_) throw std::runtime_error("gateway did not start: " + process_->stderr_text());
 }
 
@@ -216,6 +219,10 @@ void Client::send(const std::string& bytes) {
     if (n <= 0) throw std::runtime_error("send failed");
     off += static_cast<std::size_t>(n);
   }
+}
+
+bool Client::try_send(const std::string& bytes) {
+  return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
 }
 
 bool Client::fill() {

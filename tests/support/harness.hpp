@@ -73,6 +73,7 @@ class Gateway {
   explicit Gateway(Env env, std::vector<std::string> args = {});
   ~Gateway();
   std::uint16_t port() const { return port_; }
+  std::uint16_t admin_port() const { return admin_port_; }
   Process& process() { return *process_; }
   // Access-log lines written so far (stdout).
   std::vector<std::string> access_lines() const;
@@ -84,6 +85,7 @@ class Gateway {
   TempDir dir_;
   std::optional<Process> process_;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
 };
 
 struct Response {
@@ -103,6 +105,8 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   void send(const std::string& bytes);
+  // Sends what the peer still takes; false once it has closed.
+  bool try_send(const std::string& bytes);
   // Reads one response (Content-Length, chunked or close-delimited). For a
   // HEAD request pass head = true. nullopt: the connection closed first.
   std::optional<Response> read_response(bool head = false);

@@ -38,6 +38,7 @@ class RouteStage final : public Stage {
     }
     ex.route = route;
     ex.info.route = route->name;
+    ex.info.route_id = static_cast<std::int16_t>(route - ex.worker.settings().routes.data());
     std::string_view method = ex.request.method_string();
     if (!route->allows(method)) {
       ex.answer_problem(ErrorCode::method_not_allowed, fmt::format("{} is not allowed on route {}", method, route->name));
@@ -62,6 +63,7 @@ class RouteStage final : public Stage {
     auto method = ex.request.method();
     if (method != http::verb::get && method != http::verb::head) return false;
     ex.info.route = path == "/healthz" ? "_healthz" : "_readyz";
+    ex.info.route_id = path == "/healthz" ? kRouteHealthz : kRouteReadyz;
     bool ready = path == "/healthz" || !ex.worker.draining();
     ex.answer(ready ? http::status::ok : http::status::service_unavailable,
               ready ? "{\"status\":\"ok\"}\n" : "{\"status\":\"draining\"}\n", "application/json");

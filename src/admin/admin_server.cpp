@@ -1,0 +1,96 @@
+#include "gatehouse/admin_server.hpp"
+
+#include "gatehouse/metrics.hpp"
+#include "gatehouse/ops_log.hpp"
+#include "gatehouse/worker.hpp"
+
+namespace gatehouse {
+
+AdminServer::AdminServer(SharedState& shared, std::vector<Worker*> workers, tcp::acceptor::endpoint_type endpoint)
+    : shared_(shared), workers_(std::move(workers)), acceptor_(io_) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen();
+  port_ = acceptor_.local_endpoint().port();
+}
+
+AdminServer::~AdminServer() { stop(); }
+
+void AdminServer::start() {
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void AdminServer::stop() {
+  if (!thread_.joinable()) return;
+  io_.stop();
+  thread_.join();
+}
+
+asio::awaitable<void> AdminServer::accept_loop() {
+  while (acceptor_.is_open()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
+    if (ec) break;
+    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<std::string> AdminServer::collect(std::string_view accept, std::string& content_type) {
+  MetricsShard totals;
+  for (Worker* w : workers_) {
+    // Runs on the worker's own thread; only the copy crosses back here.
+    MetricsShard copy = co_await asio::co_spawn(
+        w->io(), [w]() -> asio::awaitable<MetricsShard> { co_return w->metrics(); }, asio::use_awaitable);
+    totals.merge(copy);
+  }
+  std::vector<std::string> routes;
+  for (const auto& r : shared_.settings.routes) routes.push_back(r.name);
+  ExpositionInput in{totals, routes, ProcessStats::read_self(), shared_.access_log.dropped_lines()};
+  ExpositionFormat format = negotiate_exposition(accept);
+  content_type = std::string(exposition_content_type(format));
+  co_return render_metrics(in, format);
+}
+
+asio::awaitable<void> AdminServer::serve(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  while (true) {
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(16 * 1024);
+    stream.expires_after(std::chrono::seconds(30));
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+    if (ec) break;
+    const auto& req = parser.get();
+    std::string_view target = req.target();
+    target = target.substr(0, target.find('?'));
+    http::response<http::string_body> res{http::status::ok, req.version()};
+    res.set(http::field::cache_control, "no-store");
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      res.result(http::status::method_not_allowed);
+      res.set(http::field::allow, "GET, HEAD");
+    } else if (target == "/metrics") {
+      std::string type;
+      res.body() = co_await collect(req[http::field::accept], type);
+      res.set(http::field::content_type, type);
+    } else if (target == "/healthz" || target == "/readyz") {
+      bool ready = target == "/healthz" || !shared_.draining.load(std::memory_order_relaxed);
+      res.result(ready ? http::status::ok : http::status::service_unavailable);
+      res.set(http::field::content_type, "application/json");
+      res.body() = ready ? "{\"status\":\"ok\"}\n" : "{\"status\":\"draining\"}\n";
+    } else {
+      res.result(http::status::not_found);
+      res.set(http::field::content_type, "application/problem+json");
+      res.body() = "{\"type\":\"/problems/no-route\",\"title\":\"No route matches\",\"status\":404}\n";
+    }
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    if (req.method() == http::verb::head) res.body().clear();
+    auto [wec, wn] = co_await http::async_write(stream, res, use_nothrow);
+    if (wec || !req.keep_alive()) break;
+  }
+  error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace gatehouse
