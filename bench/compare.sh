@@ -70,11 +70,16 @@ CONF
 haproxy -f "$work/haproxy.cfg" > "$work/haproxy-access.log" 2>&1 & pids+=($!)
 
 # Gatehouse: 2 workers, access log on (stdout to a file).
-env -i PATH="$PATH" GATEHOUSE_PORT=$GH GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=2 \
+# Started from the work directory, so that the repository's development .env is not read.
+(cd "$work" && exec env -i PATH="$PATH" GATEHOUSE_PORT=$GH GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=2 GATEHOUSE_ADMIN_PORT=0 \
   GATEHOUSE_ROUTE_API_PATH=/ GATEHOUSE_ROUTE_API_UPSTREAM=http://127.0.0.1:$UP \
-  build/release/gatehouse > "$work/gatehouse-access.log" 2> "$work/gatehouse.err" & pids+=($!)
+  "$OLDPWD/build/release/gatehouse") > "$work/gatehouse-access.log" 2> "$work/gatehouse.err" & pids+=($!)
 GH_PID=$!
 sleep 1
+for pair in "nginx upstream:$UP" "nginx:$NG" "haproxy:$HA" "gatehouse:$GH"; do
+  port=${pair##*:}
+  curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" || { echo "${pair%%:*} on $port is not answering"; cat "$work"/*.err 2>/dev/null; exit 1; }
+done
 
 proxy_pids() {  # the processes whose memory counts for each contestant
   case $1 in

@@ -1,6 +1,8 @@
 #include "gatehouse/worker.hpp"
 
 #include "gatehouse/access_line.hpp"
+#include "gatehouse/error_reporter.hpp"
+#include "gatehouse/exchange.hpp"
 #include "gatehouse/ops_log.hpp"
 
 namespace gatehouse {
@@ -31,6 +33,43 @@ void Worker::complete_request(const RequestInfo& info) {
   line_buffer_.clear();
   append_access_line(line_buffer_, info, shared_.settings.log_format);
   shared_.access_log.write(line_buffer_);
+}
+
+namespace {
+std::string_view report_type(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::upstream_connect: return "UpstreamConnectFailure";
+    case ErrorCode::upstream_timeout: return "UpstreamTimeout";
+    case ErrorCode::upstream_reset: return "UpstreamReset";
+    case ErrorCode::upstream_protocol: return "UpstreamBadResponse";
+    case ErrorCode::upstream_5xx: return "Upstream5xx";
+    case ErrorCode::internal: return "StageException";
+    default: return "";
+  }
+}
+}  // namespace
+
+void Worker::report_failure(const Exchange& ex) {
+  const RequestInfo& info = ex.info;
+  if (!shared_.reporter) return;
+  const Settings& s = shared_.settings;
+  bool wanted = info.code == ErrorCode::internal ||
+                (info.code == ErrorCode::upstream_5xx && s.report_upstream_5xx) ||
+                (!upstream_error_reason(info.code).empty() && s.report_upstream_failures);
+  if (!wanted) return;
+  ErrorReport r;
+  r.type = report_type(info.code);
+  r.message = info.detail.empty() ? std::string(error_code_description(info.code)) : info.detail;
+  r.place = info.code == ErrorCode::internal ? "stage " + std::string(ex.failed_stage) : "upstream " + info.upstream;
+  r.route = info.route;
+  r.method = info.method;
+  r.url = std::string(ex.client_tls ? "https://" : "http://") + info.host + redact_target(info.target);
+  for (const auto& f : ex.request) r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  r.headers = scrub_headers(std::move(r.headers));
+  r.request_id = info.request_id;
+  r.status = info.status;
+  r.error_code = std::string(error_code_text(info.code));
+  shared_.reporter->submit(std::move(r));
 }
 
 void Worker::serve(tcp::acceptor acceptor) {
@@ -73,7 +112,10 @@ void Worker::begin_drain() {
   if (acceptor_) acceptor_->close(ignored);
   // Idle keep-alive connections are closed now; busy ones after their response.
   for (ConnectionEntry* e : connections_)
-    if (e->idle) e->lowest->cancel();
+    if (e->idle) {
+      e->lowest->cancel();
+      e->lowest->socket().cancel(ignored);  // also ends a wait for readability
+    }
   for (auto& set : endpoint_sets_) set.close_all_idle();
 }
 

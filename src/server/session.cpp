@@ -1,6 +1,8 @@
 // One client connection: read a request head, check its framing, run the
 // pipeline, write the response, repeat while keep-alive allows.
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <chrono>
+#include <type_traits>
 
 #include "gatehouse/access_line.hpp"
 #include "gatehouse/header_reader.hpp"
@@ -11,6 +13,7 @@ namespace gatehouse {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using namespace asio::experimental::awaitable_operators;
 constexpr std::size_t kBodyChunk = 16 * 1024;
 
 std::int64_t micros_since(Clock::time_point t) {
@@ -118,6 +121,16 @@ class Session {
     bool first = true;
     while (!w_.draining()) {
       entry_.idle = true;
+      // Idle connections wait here, in this small frame, holding no buffer:
+      // the request's parser, exchange and read buffer exist only once bytes
+      // arrive. (TLS may hold decrypted bytes the socket cannot show, so it
+      // waits inside the read instead.)
+      if constexpr (std::is_same_v<Stream, PlainStream>) {
+        if (buffer_.size() == 0) {
+          auto wait = first ? settings().header_timeout : settings().client_idle_timeout;
+          if (!co_await wait_until_readable(wait)) break;
+        }
+      }
       bool keep_open = co_await serve_request(first);
       first = false;
       if (!keep_open) break;
@@ -128,6 +141,14 @@ class Session {
 
  private:
   const Settings& settings() const { return w_.settings(); }
+
+  // True when the client sent something (or closed: the read will tell) before `timeout`.
+  asio::awaitable<bool> wait_until_readable(Millis timeout) {
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    asio::steady_timer timer(socket.get_executor(), timeout);
+    auto result = co_await (socket.async_wait(tcp::socket::wait_read, use_nothrow) || timer.async_wait(use_nothrow));
+    co_return result.index() == 0 && !std::get<0>(std::get<0>(result));
+  }
 
   asio::awaitable<bool> serve_request(bool first) {
     HeadLimits limits{first ? settings().header_timeout : settings().client_idle_timeout, settings().header_timeout,
@@ -198,7 +219,9 @@ class Session {
 
     // A body left unread cannot be skipped safely: close after answering.
     bool keep_alive = parser.keep_alive() && !ex.close_connection && !w_.draining() && parser.is_done();
-    co_return co_await write_response(ex, request.version(), keep_alive);
+    keep_alive = co_await write_response(ex, request.version(), keep_alive);
+    w_.report_failure(ex);  // while the request's headers are still here
+    co_return keep_alive;
   }
 
   // Answers a request that never reached the pipeline, and closes.
