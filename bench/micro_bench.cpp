@@ -65,3 +65,42 @@ static void BM_AccessLine(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AccessLine)->Arg(static_cast<int>(LogFormat::logfmt))->Arg(static_cast<int>(LogFormat::json));
+
+// The metrics work the `complete` step does per request (a worker's own
+// shard: no lock, no atomic), and a scrape's render.
+#include "gatehouse/metrics.hpp"
+
+static void BM_MetricsRecord(benchmark::State& state) {
+  MetricsShard shard;
+  RequestInfo i;
+  i.route_id = 3;
+  i.method = "GET";
+  i.status = 200;
+  i.duration_us = 2100;
+  i.service_us = 1800;
+  i.bytes_out = 1532;
+  for (auto _ : state) {
+    shard.record(i);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_MetricsRecord);
+
+static void BM_MetricsRender(benchmark::State& state) {
+  MetricsShard shard;
+  std::vector<std::string> routes;
+  for (int r = 0; r < 20; ++r) {
+    routes.push_back("route" + std::to_string(r));
+    for (const char* m : {"GET", "POST", "PUT"})
+      for (int code : {200, 201, 404, 502}) {
+        RequestInfo i;
+        i.route_id = static_cast<std::int16_t>(r);
+        i.method = m;
+        i.status = code;
+        i.duration_us = 1000 + r;
+        shard.record(i);
+      }
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(render_metrics({shard, routes, {}}, ExpositionFormat::prometheus_0_0_4));
+}
+BENCHMARK(BM_MetricsRender);

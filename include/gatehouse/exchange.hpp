@@ -44,6 +44,7 @@ struct Exchange {
   TextBody local_body;
   std::optional<std::uint64_t> response_length;  // known body length, else chunked/close-delimited
   bool close_connection = false;       // the gateway wants this connection closed after the response
+  std::string_view failed_stage;       // the stage an exception escaped from, if any
 
   bool answered() const { return response.result_int() != 0 && response_body != nullptr; }
   bool is_head() const { return request.method() == http::verb::head; }

@@ -87,6 +87,7 @@ struct ExpositionInput {
   std::uint64_t error_reports_sent = 0;
   std::uint64_t error_reports_dropped = 0;
   std::uint64_t error_reports_failed = 0;
+  std::uint64_t error_reports_grouped = 0;
 };
 
 enum class ExpositionFormat { prometheus_0_0_4, openmetrics_1_0_0 };

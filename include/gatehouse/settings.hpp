@@ -67,6 +67,19 @@ struct Settings {
 
   std::vector<Cidr> trusted_proxies;
 
+  // Error reporting (off unless a tracker is configured).
+  std::string sentry_dsn;
+  std::string honeybadger_api_key;
+  std::string honeybadger_endpoint = "https://api.honeybadger.io";
+  std::string environment = "production";
+  std::string release = GATEHOUSE_VERSION;
+  bool report_upstream_failures = true;   // UF, UT, UR, UP
+  bool report_upstream_5xx = false;       // U5
+  std::uint64_t report_queue_size = 256;
+  Millis report_timeout{5000};
+  Millis report_group_window{60000};
+  bool reporting_enabled() const { return !sentry_dsn.empty() || !honeybadger_api_key.empty(); }
+
   // The admin listener (/metrics, /healthz, /readyz); nullopt = off.
   std::optional<std::uint16_t> admin_port = 9901;
   std::string admin_bind = "127.0.0.1";

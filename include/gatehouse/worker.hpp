@@ -18,6 +18,9 @@
 
 namespace gatehouse {
 
+class ErrorReporter;
+struct Exchange;
+
 // What a connection shows the worker so that a drain can close it when idle.
 struct ConnectionEntry {
   beast::tcp_stream* lowest = nullptr;
@@ -31,6 +34,7 @@ struct SharedState {
   LogWriter& access_log;
   ssl::context* server_tls = nullptr;  // null: plain HTTP on the public port
   ssl::context& upstream_tls;
+  ErrorReporter* reporter = nullptr;   // null: no tracker configured
   std::atomic<bool> draining{false};
 };
 
@@ -55,6 +59,8 @@ class Worker {
 
   // The `complete` step, once per request: metrics, then the access line.
   void complete_request(const RequestInfo& info);
+  // Sends a report when the request failed in a way the settings ask to report.
+  void report_failure(const Exchange& ex);
   // This worker's counters; touched only on this worker's thread.
   MetricsShard& metrics() { return metrics_; }
 

@@ -1,5 +1,6 @@
 #include "gatehouse/admin_server.hpp"
 
+#include "gatehouse/error_reporter.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/worker.hpp"
@@ -47,6 +48,12 @@ asio::awaitable<std::string> AdminServer::collect(std::string_view accept, std::
   std::vector<std::string> routes;
   for (const auto& r : shared_.settings.routes) routes.push_back(r.name);
   ExpositionInput in{totals, routes, ProcessStats::read_self(), shared_.access_log.dropped_lines()};
+  if (shared_.reporter) {
+    in.error_reports_sent = shared_.reporter->sent();
+    in.error_reports_dropped = shared_.reporter->dropped();
+    in.error_reports_failed = shared_.reporter->failed();
+    in.error_reports_grouped = shared_.reporter->grouped();
+  }
   ExpositionFormat format = negotiate_exposition(accept);
   content_type = std::string(exposition_content_type(format));
   co_return render_metrics(in, format);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "gatehouse/admin_server.hpp"
+#include "gatehouse/error_reporter.hpp"
 #include "gatehouse/listener.hpp"
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/tls_context.hpp"
@@ -42,6 +43,22 @@ int run_gateway(const Settings& settings) {
   if (settings.tls_enabled()) server_tls.emplace(make_server_tls_context(settings));
   ssl::context upstream_tls = make_upstream_tls_context(settings);
   SharedState shared{settings, RouteTable(settings.routes), access_log, server_tls ? &*server_tls : nullptr, upstream_tls};
+
+  // Its own TLS context: trackers are verified against the system's store.
+  ssl::context tracker_tls(ssl::context::tls_client);
+  tracker_tls.set_default_verify_paths();
+  std::optional<ErrorReporter> reporter;
+  if (settings.reporting_enabled()) {
+    char host[256] = "unknown";
+    gethostname(host, sizeof host - 1);
+    ReporterSettings rs{settings.sentry_dsn.empty() ? std::nullopt : parse_sentry_dsn(settings.sentry_dsn),
+                        settings.honeybadger_api_key, settings.honeybadger_endpoint,
+                        ReportContext{settings.environment, settings.release, host},
+                        settings.report_queue_size, settings.report_timeout, settings.report_group_window};
+    reporter.emplace(std::move(rs), tracker_tls);
+    reporter->start();
+    shared.reporter = &*reporter;
+  }
 
   // Block the signals in every thread; the main thread waits for them.
   sigset_t mask;
@@ -110,6 +127,7 @@ int run_gateway(const Settings& settings) {
   for (auto& w : workers) w->stop();
   for (auto& t : threads) t.join();
   workers.clear();  // requests cut off now still write their access line
+  if (reporter) reporter->flush_and_stop(std::chrono::seconds(2));
   access_log.stop();
   if (auto dropped = access_log.dropped_lines()) ops_log().warn("{} access-log lines were dropped (stdout too slow)", dropped);
   ops_log().info("stopped");

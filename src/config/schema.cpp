@@ -32,6 +32,16 @@ constexpr std::array kGlobal{
     SettingInfo{"GATEHOUSE_UPSTREAM_CA_FILE", "(system store)", "PEM file of CAs trusted for https:// upstreams."},
     SettingInfo{"GATEHOUSE_ADMIN_PORT", "9901", "Admin listener port for /metrics, /healthz, /readyz; off to disable; never the public port."},
     SettingInfo{"GATEHOUSE_ADMIN_BIND", "127.0.0.1", "Address the admin listener binds to."},
+    SettingInfo{"GATEHOUSE_SENTRY_DSN", "(none)", "Send error reports to Sentry (envelope protocol) at this DSN."},
+    SettingInfo{"GATEHOUSE_HONEYBADGER_API_KEY", "(none)", "Send error reports to Honeybadger's notices API with this key."},
+    SettingInfo{"GATEHOUSE_HONEYBADGER_ENDPOINT", "https://api.honeybadger.io", "Base URL of the Honeybadger API."},
+    SettingInfo{"GATEHOUSE_ENVIRONMENT", "production", "Environment name in error reports."},
+    SettingInfo{"GATEHOUSE_RELEASE", "the version", "Release name in error reports."},
+    SettingInfo{"GATEHOUSE_REPORT_UPSTREAM_FAILURES", "true", "Report upstream connect failures, timeouts, resets and bad responses."},
+    SettingInfo{"GATEHOUSE_REPORT_UPSTREAM_5XX", "false", "Report 5xx answers of upstreams (gateway exceptions are always reported)."},
+    SettingInfo{"GATEHOUSE_REPORT_QUEUE_SIZE", "256", "Reports waiting to be sent; more are dropped and counted."},
+    SettingInfo{"GATEHOUSE_REPORT_TIMEOUT", "5s", "Time allowed for one POST to the tracker."},
+    SettingInfo{"GATEHOUSE_REPORT_GROUP_WINDOW", "60s", "Identical failures within this window are sent once, then summarised."},
     SettingInfo{"GATEHOUSE_TRUSTED_PROXIES", "(none)", "Comma-separated CIDRs whose X-Forwarded-* headers are trusted and extended."},
 };
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "gatehouse/config_error.hpp"
+#include "gatehouse/error_report.hpp"
 #include "gatehouse/route_table.hpp"
 #include "gatehouse/schema.hpp"
 #include "gatehouse/values.hpp"
@@ -279,6 +280,22 @@ Settings load_settings(const EnvMap& env, unsigned default_workers) {
       s.trusted_proxies.push_back(*cidr);
     }
   }
+
+  s.sentry_dsn = r.text("GATEHOUSE_SENTRY_DSN");
+  if (!s.sentry_dsn.empty() && !parse_sentry_dsn(s.sentry_dsn))
+    bad_value("GATEHOUSE_SENTRY_DSN", "(hidden)", "a DSN such as https://<key>@o0.ingest.sentry.io/<project>");
+  s.honeybadger_api_key = r.text("GATEHOUSE_HONEYBADGER_API_KEY");
+  s.honeybadger_endpoint = r.text("GATEHOUSE_HONEYBADGER_ENDPOINT", s.honeybadger_endpoint);
+  while (s.honeybadger_endpoint.ends_with('/')) s.honeybadger_endpoint.pop_back();
+  if (!s.honeybadger_endpoint.starts_with("http://") && !s.honeybadger_endpoint.starts_with("https://"))
+    bad_value("GATEHOUSE_HONEYBADGER_ENDPOINT", s.honeybadger_endpoint, "an http:// or https:// URL");
+  s.environment = r.text("GATEHOUSE_ENVIRONMENT", s.environment);
+  s.release = r.text("GATEHOUSE_RELEASE", s.release);
+  s.report_upstream_failures = r.boolean("GATEHOUSE_REPORT_UPSTREAM_FAILURES", s.report_upstream_failures);
+  s.report_upstream_5xx = r.boolean("GATEHOUSE_REPORT_UPSTREAM_5XX", s.report_upstream_5xx);
+  s.report_queue_size = static_cast<std::uint64_t>(r.integer("GATEHOUSE_REPORT_QUEUE_SIZE", 256, 1, 100000));
+  s.report_timeout = r.duration("GATEHOUSE_REPORT_TIMEOUT", s.report_timeout);
+  s.report_group_window = r.duration("GATEHOUSE_REPORT_GROUP_WINDOW", s.report_group_window);
 
   if (const std::string* admin = r.find("GATEHOUSE_ADMIN_PORT")) {
     if (to_lower(trim(*admin)) == "off") {

@@ -8,12 +8,12 @@
 namespace gatehouse {
 
 std::string_view error_code_text(ErrorCode c) {
-  static constexpr std::array<std::string_view, 12> kText{"-", "NR", "MN", "BR", "TL", "RT", "CC", "UF", "UT", "UR", "UP", "EX"};
+  static constexpr std::array<std::string_view, 13> kText{"-", "NR", "MN", "BR", "TL", "RT", "CC", "UF", "UT", "UR", "UP", "EX", "U5"};
   return kText[static_cast<std::size_t>(c)];
 }
 
 std::string_view error_code_description(ErrorCode c) {
-  static constexpr std::array<std::string_view, 12> kText{"",
+  static constexpr std::array<std::string_view, 13> kText{"",
                                                           "no route",
                                                           "method not allowed",
                                                           "bad request",
@@ -24,7 +24,8 @@ std::string_view error_code_description(ErrorCode c) {
                                                           "upstream timeout",
                                                           "upstream reset",
                                                           "bad upstream response",
-                                                          "internal error"};
+                                                          "internal error",
+                                                          "upstream answered 5xx"};
   return kText[static_cast<std::size_t>(c)];
 }
 

@@ -18,6 +18,7 @@ Problem problem_for(ErrorCode code) {
     case ErrorCode::upstream_reset: return {502, "/problems/upstream-reset", "Upstream closed the connection", {}};
     case ErrorCode::upstream_protocol: return {502, "/problems/bad-upstream-response", "Upstream sent an invalid response", {}};
     case ErrorCode::client_closed:
+    case ErrorCode::upstream_5xx:
     case ErrorCode::internal:
     case ErrorCode::none: break;
   }

@@ -139,6 +139,7 @@ std::string render_metrics(const ExpositionInput& in, ExpositionFormat f) {
   w.sample("gatehouse_error_reports_total", "outcome=\"sent\"", std::to_string(in.error_reports_sent));
   w.sample("gatehouse_error_reports_total", "outcome=\"dropped\"", std::to_string(in.error_reports_dropped));
   w.sample("gatehouse_error_reports_total", "outcome=\"failed\"", std::to_string(in.error_reports_failed));
+  w.sample("gatehouse_error_reports_total", "outcome=\"grouped\"", std::to_string(in.error_reports_grouped));
 
   w.family("gatehouse_access_log_dropped_lines_total", "counter", "Access-log lines dropped because stdout could not keep up.");
   w.sample("gatehouse_access_log_dropped_lines_total", "", std::to_string(in.access_log_dropped));

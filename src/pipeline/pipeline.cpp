@@ -26,6 +26,7 @@ asio::awaitable<void> Pipeline::run(Exchange& ex) const {
   }
   // A bug, not a request problem: answer 500, keep the connection out of use.
   ops_log().debug("exception in stage {} for request {}: {}", failed_stage, ex.info.request_id, failure);
+  ex.failed_stage = failed_stage;
   ex.upstream_body.reset();
   ex.response = {};
   ex.answer_problem(ErrorCode::internal, "internal error in stage " + std::string(failed_stage));

@@ -185,6 +185,11 @@ asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex) {
     break;
   }
   auto& head = parser_->get();
+  if (head.result_int() >= 500) {
+    // Passed on as it is; the access line and the error reporter take note.
+    ex.info.code = ErrorCode::upstream_5xx;
+    ex.info.detail = fmt::format("upstream {} answered {}", endpoint_.authority, head.result_int());
+  }
   strip_hop_by_hop(head.base());
   if (parser_->content_length() && !parser_->chunked()) ex.response_length = *parser_->content_length();
   ex.response.base() = std::move(head.base());
