@@ -147,6 +147,21 @@ int DemoUpstream::requests() const {
   return nlohmann::json::parse(r.body)["requests"].get<int>();
 }
 
+TrackerReceiver::TrackerReceiver(const std::string& mode, int delay_ms) {
+  process_.emplace("/usr/bin/env", std::vector<std::string>{"node", std::string(GATEHOUSE_SOURCE_DIR) + "/tests/support/tracker/receiver.js"},
+                   Env{{"MODE", mode}, {"DELAY_MS", std::to_string(delay_ms)},
+                       {"NODE_PATH", std::string(GATEHOUSE_SOURCE_DIR) + "/tests/support/tracker/node_modules"}},
+                   dir_.path());
+  std::string out = process_->wait_for_output("\n", false, std::chrono::seconds(20));
+  if (out.empty()) throw std::runtime_error("tracker receiver did not start: " + process_->stderr_text());
+  auto j = nlohmann::json::parse(out.substr(0, out.find('\n')));
+  dsn_ = j["sentry_dsn"];
+  endpoint_ = j["endpoint"];
+  control_ = j["control"];
+}
+
+std::string TrackerReceiver::reports_json() const { return http_request(control_, "GET", "/reports").body; }
+
 Gateway::Gateway(Env env, std::vector<std::string> args) {
   env.emplace("GATEHOUSE_PORT", "0");
   env.emplace("GATEHOUSE_BIND", "127.0.0.1");

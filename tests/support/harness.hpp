@@ -88,6 +88,24 @@ class Gateway {
   std::uint16_t admin_port_ = 0;
 };
 
+// The error-tracker receivers (tests/support/tracker/receiver.js): a real
+// sentry-testkit server and a Honeybadger-compatible endpoint. `mode`:
+// normal, slow, 429 or 500-once.
+class TrackerReceiver {
+ public:
+  explicit TrackerReceiver(const std::string& mode = "normal", int delay_ms = 3000);
+  const std::string& sentry_dsn() const { return dsn_; }
+  const std::string& endpoint() const { return endpoint_; }
+  // {"sentry": [...events], "honeybadger": [...], "hits": n}
+  std::string reports_json() const;
+
+ private:
+  TempDir dir_;
+  std::optional<Process> process_;
+  std::string dsn_, endpoint_;
+  std::uint16_t control_ = 0;
+};
+
 struct Response {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
