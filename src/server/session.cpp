@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "gatehouse/access_line.hpp"
+#include "gatehouse/clock.hpp"
 #include "gatehouse/header_reader.hpp"
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/worker.hpp"
@@ -12,13 +13,8 @@
 namespace gatehouse {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using namespace asio::experimental::awaitable_operators;
 constexpr std::size_t kBodyChunk = 16 * 1024;
-
-std::int64_t micros_since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
-}
 
 // Writes the request's access line when the request ends, however it ends:
 // normal return, early return, exception, or the coroutine frame being

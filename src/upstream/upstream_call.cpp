@@ -2,18 +2,14 @@
 
 #include <fmt/format.h>
 
+#include "gatehouse/clock.hpp"
 #include "gatehouse/request_target.hpp"
 #include "gatehouse/worker.hpp"
 
 namespace gatehouse {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr std::size_t kBodyChunk = 16 * 1024;
-
-std::int64_t micros_since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
-}
 
 
 template <class Stream>

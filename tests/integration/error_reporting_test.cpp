@@ -19,17 +19,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-std::uint16_t dead_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+std::uint16_t dead_port() { return unused_port(); }
 std::string dead_url() { return "http://127.0.0.1:" + std::to_string(dead_port()); }
 
 // Waits until the receiver holds at least `n` reports of `kind` ("sentry" / "honeybadger").
@@ -45,9 +35,7 @@ json wait_for_reports(const TrackerReceiver& t, const char* kind, std::size_t n,
 }
 
 double metric(const Gateway& gw, const std::string& series) {
-  std::string text = http_request(gw.admin_port(), "GET", "/metrics").body;
-  auto at = text.find("\n" + series + " ");
-  return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
+  return metric_sample(http_request(gw.admin_port(), "GET", "/metrics").body, series);
 }
 }  // namespace
 

@@ -15,18 +15,7 @@ using namespace gatehouse::testing;
 using nlohmann::json;
 
 namespace {
-// A port nothing listens on: bind, read the port, close.
-std::uint16_t dead_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+std::uint16_t dead_port() { return unused_port(); }
 
 std::string last_line(Gateway& gw, std::size_t n) { return gw.wait_for_lines(n).at(n - 1); }
 }  // namespace

@@ -16,24 +16,7 @@
 using namespace gatehouse::testing;
 
 namespace {
-std::uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// The value of one sample line, e.g. `name{labels} 3`; -1 when absent.
-double sample(const std::string& text, const std::string& series) {
-  auto at = text.find("\n" + series + " ");  // a sample line, not # HELP / # TYPE
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 2));
-}
+double sample(const std::string& text, const std::string& series) { return metric_sample(text, series); }
 }  // namespace
 
 class Metrics : public ::testing::Test {
@@ -100,7 +83,7 @@ TEST(MetricsScrape, RealPrometheusScrapesTheRequestCount) {
   for (int i = 0; i < kRequests; ++i) ASSERT_EQ(http_request(gw.port(), "GET", "/p").status, 200);
 
   TempDir dir;
-  std::uint16_t prom_port = free_port();
+  std::uint16_t prom_port = unused_port();
   std::string config = dir.write("prometheus.yml",
                                  "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                                  "scrape_configs:\n  - job_name: gatehouse\n    static_configs:\n      - targets: ['127.0.0.1:" +

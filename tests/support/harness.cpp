@@ -316,6 +316,24 @@ Response http_request(std::uint16_t port, const std::string& method, const std::
   return *r;
 }
 
+std::uint16_t unused_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+double metric_sample(const std::string& exposition, const std::string& series) {
+  auto at = exposition.find("\n" + series + " ");  // a sample line, not # HELP / # TYPE
+  if (at == std::string::npos) return -1;
+  return std::stod(exposition.substr(at + series.size() + 2));
+}
+
 std::string logfmt_field(const std::string& line, const std::string& key) {
   std::string marker = " " + key + "=";
   auto at = line.find(marker);

@@ -143,6 +143,14 @@ class Client {
 Response http_request(std::uint16_t port, const std::string& method, const std::string& target,
                       const std::vector<std::string>& headers = {}, const std::string& body = {});
 
+// A loopback port nothing listens on (bound, read, closed): for "refused" tests
+// and for servers that cannot bind port 0 themselves.
+std::uint16_t unused_port();
+
+// The value of one sample in a Prometheus exposition, e.g.
+// `gatehouse_http_requests_in_flight`; -1 when absent.
+double metric_sample(const std::string& exposition, const std::string& series);
+
 // "key=value" from a logfmt line ("" when absent).
 std::string logfmt_field(const std::string& line, const std::string& key);
 
