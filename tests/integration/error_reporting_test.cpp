@@ -175,3 +175,14 @@ TEST(ErrorReporting, QueueIsFlushedOnShutdown) {
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1]["extra"]["grouped_repeats"], 2);
 }
+
+TEST(ErrorReporting, ATrackerErrorIsRetriedOnce) {
+  TrackerReceiver tracker("500-once");
+  Gateway gw{{{"GATEHOUSE_ROUTE_A_PATH", "/"}, {"GATEHOUSE_ROUTE_A_UPSTREAM", dead_url()}, {"GATEHOUSE_SENTRY_DSN", tracker.sentry_dsn()}}};
+  ASSERT_EQ(http_request(gw.port(), "GET", "/x").status, 502);
+  json events = wait_for_reports(tracker, "sentry", 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(json::parse(tracker.reports_json())["hits"], 2);  // the 503, then the retry
+  EXPECT_EQ(metric(gw, R"(gatehouse_error_reports_total{outcome="sent"})"), 1);
+  EXPECT_EQ(metric(gw, R"(gatehouse_error_reports_total{outcome="failed"})"), 0);
+}
