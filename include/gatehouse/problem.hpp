@@ -16,6 +16,9 @@ struct Problem {
 
 // The usual problem for an error code (status, type, title); `detail` is left empty.
 Problem problem_for(ErrorCode code);
+// The problem for a request refused while its head was read, where the
+// status says more than the code: 431, 501 and 505 have types of their own.
+Problem problem_for(ErrorCode code, int status);
 
 // {"type":...,"title":...,"status":...,"detail":...,"instance":...,"request_id":...}
 std::string problem_body(const Problem& p, std::string_view instance, std::string_view request_id);

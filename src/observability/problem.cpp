@@ -25,6 +25,19 @@ Problem problem_for(ErrorCode code) {
   return {500, "/problems/internal-error", "Internal gateway error", {}};
 }
 
+Problem problem_for(ErrorCode code, int status) {
+  switch (status) {
+    case 431: return {431, "/problems/headers-too-large", "Request header fields too large", {}};
+    case 501: return {501, "/problems/unsupported-transfer-coding", "Transfer coding not supported", {}};
+    case 505: return {505, "/problems/http-version-not-supported", "HTTP version not supported", {}};
+    default: {
+      Problem p = problem_for(code);
+      p.status = status;
+      return p;
+    }
+  }
+}
+
 std::string problem_body(const Problem& p, std::string_view instance, std::string_view request_id) {
   std::string out = "{\"type\":";
   append_json_string(out, p.type);

@@ -162,11 +162,9 @@ class Session {
 
     switch (head.kind) {
       case HeadRead::Kind::complete: break;
-      case HeadRead::Kind::rejected: {
-        ErrorCode code = ErrorCode::bad_request;
-        co_await reject(info, code, head.scan.status, head.scan.reason);
+      case HeadRead::Kind::rejected:
+        co_await reject(info, ErrorCode::bad_request, head.scan.status, head.scan.reason);
         co_return false;
-      }
       case HeadRead::Kind::too_large:
         co_await reject(info, ErrorCode::too_large, 431, "request head larger than " + std::to_string(settings().max_header_size) + " bytes");
         co_return false;
@@ -223,11 +221,7 @@ class Session {
   // Answers a request that never reached the pipeline, and closes.
   asio::awaitable<void> reject(RequestInfo& info, ErrorCode code, int status, std::string detail) {
     info.request_id = w_.request_ids().next();
-    Problem p = problem_for(code);
-    p.status = status;
-    if (status == 501) p.type = "/problems/unsupported-transfer-coding", p.title = "Transfer coding not supported";
-    if (status == 505) p.type = "/problems/http-version-not-supported", p.title = "HTTP version not supported";
-    if (status == 431) p.type = "/problems/headers-too-large", p.title = "Request header fields too large";
+    Problem p = problem_for(code, status);
     p.detail = detail;
     info.code = code;
     info.detail = std::move(detail);

@@ -96,4 +96,7 @@ TEST(Problem, BodyIsRfc9457Json) {
   EXPECT_EQ(j["request_id"], "rid-1");
   EXPECT_EQ(problem_for(ErrorCode::upstream_timeout).status, 504);
   EXPECT_EQ(problem_for(ErrorCode::upstream_connect).status, 502);
+  EXPECT_EQ(problem_for(ErrorCode::too_large, 431).type, "/problems/headers-too-large");
+  EXPECT_EQ(problem_for(ErrorCode::bad_request, 501).type, "/problems/unsupported-transfer-coding");
+  EXPECT_EQ(problem_for(ErrorCode::bad_request, 400).type, "/problems/bad-request");
 }
