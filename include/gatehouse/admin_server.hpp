@@ -31,6 +31,7 @@ class AdminServer {
 
   SharedState& shared_;
   std::vector<Worker*> workers_;
+  std::vector<std::string> route_names_;  // by route id, for the `route` label
   asio::io_context io_{1};
   tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;

@@ -9,6 +9,7 @@ namespace gatehouse {
 
 AdminServer::AdminServer(SharedState& shared, std::vector<Worker*> workers, tcp::acceptor::endpoint_type endpoint)
     : shared_(shared), workers_(std::move(workers)), acceptor_(io_) {
+  for (const auto& r : shared_.settings.routes) route_names_.push_back(r.name);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -45,9 +46,7 @@ asio::awaitable<std::string> AdminServer::collect(std::string_view accept, std::
         w->io(), [w]() -> asio::awaitable<MetricsShard> { co_return w->metrics(); }, asio::use_awaitable);
     totals.merge(copy);
   }
-  std::vector<std::string> routes;
-  for (const auto& r : shared_.settings.routes) routes.push_back(r.name);
-  ExpositionInput in{totals, routes, ProcessStats::read_self(), shared_.access_log.dropped_lines()};
+  ExpositionInput in{totals, route_names_, ProcessStats::read_self(), shared_.access_log.dropped_lines()};
   if (shared_.reporter) {
     in.error_reports_sent = shared_.reporter->sent();
     in.error_reports_dropped = shared_.reporter->dropped();
