@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     auto env = gatehouse::effective_environment(".env");
     auto settings = gatehouse::load_settings(env, std::thread::hardware_concurrency());
     if (check_only) {
+      gatehouse::check_tls_files(settings);
       std::fputs(gatehouse::describe_settings(settings).c_str(), stdout);
       return 0;
     }
@@ -60,5 +61,9 @@ int main(int argc, char** argv) {
   } catch (const gatehouse::ConfigError& e) {
     std::fprintf(stderr, "gatehouse: configuration error: %s\n", e.what());
     return kConfigErrorExit;
+  } catch (const std::exception& e) {
+    // Anything else that stops start-up (no memory, no threads...) is a message and an exit code, not an abort.
+    std::fprintf(stderr, "gatehouse: start-up failed: %s\n", e.what());
+    return 1;
   }
 }

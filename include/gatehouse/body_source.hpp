@@ -8,6 +8,10 @@
 
 namespace gatehouse {
 
+// The size of one piece of a streamed body, both ways: large enough for few
+// syscalls, small enough that a 1 GiB body needs only a few MiB.
+inline constexpr std::size_t kBodyPiece = 16 * 1024;
+
 struct BodyRead {
   BodyRead() = default;
   explicit BodyRead(std::size_t n) : size(n) {}

@@ -32,7 +32,6 @@ struct Exchange {
   std::string host;                    // request host without port, lower case
   std::string peer_address;            // the TCP peer
   bool client_tls = false;
-  std::chrono::steady_clock::time_point started;
   const Route* route = nullptr;
   Framing request_framing;             // how the client framed its body
   std::uint64_t request_body_limit = 0;  // set by the route stage; 0 = unlimited
@@ -46,7 +45,8 @@ struct Exchange {
   bool close_connection = false;       // the gateway wants this connection closed after the response
   std::string_view failed_stage;       // the stage an exception escaped from, if any
 
-  bool answered() const { return response.result_int() != 0 && response_body != nullptr; }
+  // A stage answered: the response has a body source (a local body, an upstream's, or an empty one).
+  bool answered() const { return response_body != nullptr; }
   bool is_head() const { return request.method() == http::verb::head; }
 
   // Answers locally with `body` and the given content type.

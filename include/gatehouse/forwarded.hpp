@@ -25,4 +25,9 @@ ForwardedHeaders compute_forwarded(std::string_view peer_address, std::optional<
 
 bool is_trusted(std::string_view address, const std::vector<Cidr>& trusted);
 
+// True when a Via field value (RFC 9110 §7.6.3) lists `name` as one of its
+// received-by hops, case-insensitively: the request has been here before.
+// Comments in parentheses, which may hold commas, are skipped.
+bool via_lists(std::string_view via, std::string_view name);
+
 }  // namespace gatehouse

@@ -11,6 +11,8 @@ namespace gatehouse {
 // (Transfer-Encoding: gzip, "chunked, gzip", chunked on HTTP/1.0, duplicate
 // Content-Length, missing Host, obs-fold) that would let requests be smuggled.
 struct HeadScan {
+  // No registered method is longer than 17 bytes; a longer one is garbage, refused at once.
+  static constexpr std::size_t kMaxMethod = 32;
   enum class State { incomplete, complete, rejected };
   State state = State::incomplete;
 
@@ -30,6 +32,9 @@ struct HeadScan {
   std::string method;
   std::string target;
   std::optional<std::string> host;  // the Host field value, when present
+  bool underscore_in_names = false;  // some field name holds '_' (see GATEHOUSE_HEADERS_WITH_UNDERSCORES)
+  // incomplete: the request line itself is not complete yet (an overlong target: 414).
+  bool request_line_complete() const { return !method.empty(); }
 };
 
 // Scans what has been received so far. `incomplete` means "read more"; the

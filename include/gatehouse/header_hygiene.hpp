@@ -1,5 +1,7 @@
 #pragma once
 #include <optional>
+#include <string>
+#include <vector>
 #include <string_view>
 
 #include "gatehouse/net.hpp"
@@ -8,8 +10,19 @@ namespace gatehouse {
 
 // Removes hop-by-hop fields (RFC 9110 §7.6.1): Connection and every field it
 // names, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding,
-// Upgrade, Proxy-Authenticate, Proxy-Authorization.
+// Upgrade, Proxy-Authenticate, Proxy-Authorization. Host is never removed
+// this way: it is not a connection option, whatever Connection says.
+// Runs on a message as it arrives, before the gateway adds fields of its own,
+// so that Connection can never remove those (the pattern of CVE-2022-31813).
 void strip_hop_by_hop(http::fields& fields);
+
+// Names of the fields whose names contain '_', each once. Rack, CGI, PHP and
+// WSGI fold '_' into '-', so `Transfer_Encoding` would reach them as the real
+// header: by default such fields are dropped (GATEHOUSE_HEADERS_WITH_UNDERSCORES).
+std::vector<std::string> underscore_field_names(const http::fields& fields);
+
+// Sets Date (RFC 9110 §6.6.1) on a response that has none.
+void ensure_date(http::fields& fields);
 
 // Body framing of a message as the gateway forwards it.
 struct Framing {

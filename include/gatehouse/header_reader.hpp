@@ -13,6 +13,7 @@ struct HeadRead {
     complete,        // scan holds a valid head
     rejected,        // scan says why (400/501/505)
     too_large,       // head over GATEHOUSE_MAX_HEADER_SIZE (431)
+    line_too_long,   // the request line alone is over it: an overlong target (414)
     timed_out,       // head not complete within GATEHOUSE_HEADER_TIMEOUT (408)
     client_closed,   // client went away mid-head
   };

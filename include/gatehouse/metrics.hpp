@@ -32,7 +32,7 @@ struct Histogram {
 
 // Route ids as RequestInfo carries them: 0..N-1 configured routes, then the
 // pseudo-routes below.
-enum : std::int16_t { kRouteNone = -1, kRouteHealthz = -2, kRouteReadyz = -3 };
+enum : std::int16_t { kRouteHealthz = -2, kRouteReadyz = -3 };
 
 // What one worker counted. Written only by its worker thread; a scrape asks
 // each worker for a copy on its own thread, so no locks or atomics here.
@@ -59,6 +59,9 @@ struct MetricsShard {
   std::map<std::int16_t, Histogram> upstream_duration;
   std::map<RouteReason, std::uint64_t> upstream_errors;
   std::map<std::int16_t, std::uint64_t> bytes_in, bytes_out;
+  // Retries the upstream stage made, by route and why (connect failure or a dead pooled connection).
+  std::map<RouteReason, std::uint64_t> upstream_retries;
+  std::uint64_t request_headers_dropped = 0;  // fields with '_' in their names
   std::int64_t in_flight = 0;
   std::int64_t client_connections = 0;
   std::int64_t upstream_connections = 0;

@@ -13,7 +13,6 @@ class Pipeline {
  public:
   void add(std::unique_ptr<Stage> stage) { stages_.push_back(std::move(stage)); }
   asio::awaitable<void> run(Exchange& ex) const;
-  std::vector<std::string_view> names() const;
 
  private:
   std::vector<std::unique_ptr<Stage>> stages_;

@@ -22,6 +22,7 @@ enum class ErrorCode : std::uint8_t {
   upstream_protocol,     // UP: upstream sent something that is not HTTP/1.1 (502)
   internal,              // EX: an exception escaped a stage (500)
   upstream_5xx,          // U5: the upstream itself answered 5xx (passed on as it is)
+  loop_detected,         // LD: the request already passed through this gateway (508)
 };
 
 std::string_view error_code_text(ErrorCode c);         // "UF"

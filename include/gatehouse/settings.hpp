@@ -43,6 +43,8 @@ struct Route {
 };
 
 enum class LogFormat { logfmt, json };
+// What to do with request header fields whose names contain '_' (nginx drops them).
+enum class UnderscoreHeaders { drop, allow, reject };
 enum class LogLevel { debug, info, warn, error };
 
 struct Settings {
@@ -66,6 +68,9 @@ struct Settings {
   std::string upstream_ca_file;      // "" = the system's trust store
 
   std::vector<Cidr> trusted_proxies;
+  UnderscoreHeaders headers_with_underscores = UnderscoreHeaders::drop;
+  std::string via_name;              // received-by in Via; "" until load_settings puts the host name
+
 
   // Error reporting (off unless a tracker is configured).
   std::string sentry_dsn;

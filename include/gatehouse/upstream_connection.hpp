@@ -28,7 +28,6 @@ class UpstreamConnection {
 
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since{};
-  unsigned requests = 0;  // how many requests it has carried
 
  private:
   std::variant<PlainStream, TlsStream> stream_;

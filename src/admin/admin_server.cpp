@@ -1,6 +1,7 @@
 #include "gatehouse/admin_server.hpp"
 
 #include "gatehouse/error_reporter.hpp"
+#include "gatehouse/health.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/worker.hpp"
@@ -79,11 +80,10 @@ asio::awaitable<void> AdminServer::serve(tcp::socket socket) {
       std::string type;
       res.body() = co_await collect(req[http::field::accept], type);
       res.set(http::field::content_type, type);
-    } else if (target == "/healthz" || target == "/readyz") {
-      bool ready = target == "/healthz" || !shared_.draining.load(std::memory_order_relaxed);
-      res.result(ready ? http::status::ok : http::status::service_unavailable);
+    } else if (auto health = health_answer(target, shared_.draining.load(std::memory_order_relaxed))) {
+      res.result(health->status);
       res.set(http::field::content_type, "application/json");
-      res.body() = ready ? "{\"status\":\"ok\"}\n" : "{\"status\":\"draining\"}\n";
+      res.body() = health->json_body;
     } else {
       res.result(http::status::not_found);
       res.set(http::field::content_type, "application/problem+json");

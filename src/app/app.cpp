@@ -1,5 +1,6 @@
 #include "gatehouse/app.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
@@ -35,9 +36,33 @@ int wait_for_signal() {
   return received;
 }
 
+// Each connection needs a descriptor, and a proxied one two. Raises the soft
+// limit to the hard one (as nginx's worker_rlimit_nofile or Go do), and warns
+// when even that is too low to serve many clients.
+void check_file_descriptor_limit() {
+  constexpr rlim_t kWanted = 4096;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = std::min<rlim_t>(limit.rlim_max, 1 << 20);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur < kWanted)
+    ops_log().warn("the file-descriptor limit (RLIMIT_NOFILE) is {}: at most about {} clients can be proxied at once; "
+                   "raise it to {} or more (ulimit -n, systemd LimitNOFILE=)",
+                   limit.rlim_cur, limit.rlim_cur / 2, kWanted);
+}
+
 }  // namespace
 
+void check_tls_files(const Settings& settings) {
+  if (settings.tls_enabled()) make_server_tls_context(settings);
+  make_upstream_tls_context(settings);
+}
+
 int run_gateway(const Settings& settings) {
+  check_file_descriptor_limit();
   LogWriter access_log(STDOUT_FILENO);
   std::optional<ssl::context> server_tls;
   if (settings.tls_enabled()) server_tls.emplace(make_server_tls_context(settings));
@@ -77,7 +102,7 @@ int run_gateway(const Settings& settings) {
   std::vector<tcp::acceptor> acceptors;
   try {
     acceptors = open_listeners(contexts, settings.bind_address, settings.port);
-  } catch (const std::system_error& e) {
+  } catch (const boost::system::system_error& e) {  // Asio's, which is not a std::system_error
     ops_log().error("cannot listen on {}:{} (GATEHOUSE_PORT/PORT, GATEHOUSE_BIND): {}", settings.bind_address, settings.port,
                     e.code().message());
     return 1;
@@ -91,7 +116,7 @@ int run_gateway(const Settings& settings) {
     for (auto& w : workers) raw.push_back(w.get());
     try {
       admin.emplace(shared, raw, tcp::endpoint(asio::ip::make_address(settings.admin_bind), *settings.admin_port));
-    } catch (const std::system_error& e) {
+    } catch (const boost::system::system_error& e) {
       ops_log().error("cannot listen on {}:{} (GATEHOUSE_ADMIN_PORT, GATEHOUSE_ADMIN_BIND): {}", settings.admin_bind,
                       *settings.admin_port, e.code().message());
       return 1;

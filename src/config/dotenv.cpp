@@ -1,7 +1,11 @@
 #include "gatehouse/dotenv.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
 
 #include "gatehouse/config_error.hpp"
 
@@ -185,13 +189,38 @@ EnvMap process_environment() {
   return env;
 }
 
+namespace {
+// The file's text; nullopt when there is no such file. A file that exists but
+// cannot be read is an error: its settings must not be silently ignored.
+std::optional<std::string> read_env_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw ConfigError(path + ": cannot be read (" + std::strerror(errno) + ")");
+  }
+  std::string text;
+  char buf[8192];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      throw ConfigError(path + ": cannot be read (" + std::strerror(err) + ")");
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+}  // namespace
+
 EnvMap effective_environment(const std::string& path) {
   EnvMap real = process_environment();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return real;
-  std::stringstream text;
-  text << in.rdbuf();
-  EnvMap merged = parse_dotenv(text.str(), real, path);
+  auto text = read_env_file(path);
+  if (!text) return real;
+  EnvMap merged = parse_dotenv(*text, real, path);
   for (auto& [name, value] : real) merged[name] = value;  // the real environment wins
   return merged;
 }

@@ -43,6 +43,8 @@ constexpr std::array kGlobal{
     SettingInfo{"GATEHOUSE_REPORT_TIMEOUT", "5s", "Time allowed for one POST to the tracker."},
     SettingInfo{"GATEHOUSE_REPORT_GROUP_WINDOW", "60s", "Identical failures within this window are sent once, then summarised."},
     SettingInfo{"GATEHOUSE_TRUSTED_PROXIES", "(none)", "Comma-separated CIDRs whose X-Forwarded-* headers are trusted and extended."},
+    SettingInfo{"GATEHOUSE_HEADERS_WITH_UNDERSCORES", "drop", "Request header names with '_' (Rack/CGI fold them into '-'): drop, allow or reject (400)."},
+    SettingInfo{"GATEHOUSE_VIA_NAME", "the host name", "This gateway's name in Via; a request whose Via already holds it is a loop (508)."},
 };
 
 constexpr std::array kRoute{

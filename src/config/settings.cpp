@@ -1,5 +1,7 @@
 #include "gatehouse/settings.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -7,6 +9,7 @@
 
 #include "gatehouse/config_error.hpp"
 #include "gatehouse/error_report.hpp"
+#include "gatehouse/http_grammar.hpp"
 #include "gatehouse/route_table.hpp"
 #include "gatehouse/schema.hpp"
 #include "gatehouse/values.hpp"
@@ -79,8 +82,11 @@ std::vector<std::string_view> split_list(std::string_view text) {
   return out;
 }
 
-bool is_tchar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+// The name this host gives itself: the default received-by in Via.
+std::string system_host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "gatehouse";
+  return name;
 }
 
 std::optional<UpstreamUrl> parse_upstream_url(std::string_view text) {
@@ -183,7 +189,7 @@ Route build_route(const std::string& upper_name, const Reader& r, const RouteOpt
   }
   if (const std::string* methods = r.find(var("METHODS"))) {
     for (auto m : split_list(*methods)) {
-      if (!std::all_of(m.begin(), m.end(), is_tchar)) bad_value(var("METHODS"), *methods, "comma-separated methods such as GET,POST");
+      if (!is_token(m)) bad_value(var("METHODS"), *methods, "comma-separated methods such as GET,POST");
       route.methods.push_back(to_upper(m));
     }
   }
@@ -280,6 +286,15 @@ Settings load_settings(const EnvMap& env, unsigned default_workers) {
       s.trusted_proxies.push_back(*cidr);
     }
   }
+
+  std::string underscores = to_lower(r.text("GATEHOUSE_HEADERS_WITH_UNDERSCORES", "drop"));
+  if (underscores == "drop") s.headers_with_underscores = UnderscoreHeaders::drop;
+  else if (underscores == "allow") s.headers_with_underscores = UnderscoreHeaders::allow;
+  else if (underscores == "reject") s.headers_with_underscores = UnderscoreHeaders::reject;
+  else bad_value("GATEHOUSE_HEADERS_WITH_UNDERSCORES", r.text("GATEHOUSE_HEADERS_WITH_UNDERSCORES"), "drop, allow or reject");
+  s.via_name = r.text("GATEHOUSE_VIA_NAME", system_host_name());
+  // received-by = pseudonym [":" port]; a pseudonym is a token (RFC 9110 §7.6.3).
+  if (!is_token(s.via_name)) bad_value("GATEHOUSE_VIA_NAME", s.via_name, "a name of letters, digits and -._ such as gw-1.example.com");
 
   s.sentry_dsn = r.text("GATEHOUSE_SENTRY_DSN");
   if (!s.sentry_dsn.empty() && !parse_sentry_dsn(s.sentry_dsn))

@@ -10,9 +10,13 @@
 //   GET  /reset            closes the connection without answering
 //   GET  /garbage          answers with bytes that are not HTTP
 //   GET  /stall-body       sends a head promising 1000 bytes, then 10, then stalls
-//   GET  /__requests       how many requests arrived before this one (not counted)
+//   GET  /response-headers?Name=Value&...  JSON as for /, with those response headers added
+//   GET  /__requests       how many requests arrived before this one (not counted),
+//                          and how many other connections are open
 // Usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N]
-//        [--tls-cert F --tls-key F]; prints "listening on ADDR:PORT".
+//        [--idle-timeout MS]; prints "listening on ADDR:PORT".
+//        --idle-timeout closes keep-alive connections idle that long, as
+//        servers do (nginx's keepalive_timeout).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -40,6 +44,31 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 std::atomic<std::uint64_t> g_requests{0};
+std::atomic<std::int64_t> g_connections{0};
+std::chrono::milliseconds g_idle_timeout{0};  // 0: keep idle connections open
+
+// Counts an open connection for as long as it lives.
+struct ConnectionCount {
+  ConnectionCount() { ++g_connections; }
+  ~ConnectionCount() { --g_connections; }
+};
+
+// "a=1&X-Name=v" into name/value pairs (no percent-decoding: test use only).
+std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view target) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view item = rest.substr(0, amp);
+    auto eq = item.find('=');
+    if (eq != std::string_view::npos) out.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
 
 std::uint64_t number_after(std::string_view path, std::string_view prefix) {
   std::uint64_t n = 0;
@@ -116,13 +145,16 @@ asio::awaitable<bool> send_bytes(beast::tcp_stream& s, std::uint64_t count, bool
 
 asio::awaitable<void> serve(tcp::socket socket) {
   beast::tcp_stream s(std::move(socket));
+  ConnectionCount counted;
   s.socket().set_option(tcp::no_delay(true));
   beast::flat_buffer buf;
   while (true) {
     http::request_parser<http::buffer_body> p;
     p.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (g_idle_timeout.count()) s.expires_after(g_idle_timeout);
     auto [ec, n] = co_await http::async_read_header(s, buf, p, nothrow);
     if (ec) co_return;
+    s.expires_never();
     const auto& req = p.get();
     std::string path(req.target());
     std::string_view route = std::string_view(path).substr(0, path.find('?'));
@@ -158,6 +190,7 @@ asio::awaitable<void> serve(tcp::socket socket) {
       // Built outside the co_await: GCC 12 rejects an initializer list inside one.
       nlohmann::json count = nlohmann::json::object();
       count["requests"] = g_requests.load();
+      count["connections"] = g_connections.load() - 1;  // not this one
       ok = co_await send_json(s, 200, count, keep, req.version());
     } else {
       unsigned status = route.starts_with("/status/") ? static_cast<unsigned>(number_after(route, "/status/")) : 200;
@@ -166,6 +199,15 @@ asio::awaitable<void> serve(tcp::socket socket) {
       if (status == 204 || status == 304) {
         http::response<http::empty_body> res{static_cast<http::status>(status), req.version()};
         res.keep_alive(keep);
+        auto [wec, wn] = co_await http::async_write(s, res, nothrow);
+        ok = !wec;
+      } else if (route == "/response-headers") {
+        http::response<http::string_body> res{http::status::ok, req.version()};
+        for (const auto& [name, value] : query_pairs(path)) res.insert(name, value);
+        res.set(http::field::content_type, "application/json");
+        res.body() = j.dump();
+        res.keep_alive(keep);
+        res.prepare_payload();
         auto [wec, wn] = co_await http::async_write(s, res, nothrow);
         ok = !wec;
       } else {
@@ -197,8 +239,9 @@ int main(int argc, char** argv) {
     if (a == "--port") port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
     else if (a == "--bind") bind = argv[i + 1];
     else if (a == "--threads") threads = static_cast<unsigned>(std::stoi(argv[i + 1]));
+    else if (a == "--idle-timeout") g_idle_timeout = std::chrono::milliseconds(std::stoi(argv[i + 1]));
     else {
-      std::fprintf(stderr, "usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N]\n");
+      std::fprintf(stderr, "usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N] [--idle-timeout MS]\n");
       return 2;
     }
   }

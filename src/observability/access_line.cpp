@@ -8,12 +8,13 @@
 namespace gatehouse {
 
 std::string_view error_code_text(ErrorCode c) {
-  static constexpr std::array<std::string_view, 13> kText{"-", "NR", "MN", "BR", "TL", "RT", "CC", "UF", "UT", "UR", "UP", "EX", "U5"};
+  static constexpr std::array<std::string_view, 14> kText{"-",  "NR", "MN", "BR", "TL", "RT", "CC",
+                                                          "UF", "UT", "UR", "UP", "EX", "U5", "LD"};
   return kText[static_cast<std::size_t>(c)];
 }
 
 std::string_view error_code_description(ErrorCode c) {
-  static constexpr std::array<std::string_view, 13> kText{"",
+  static constexpr std::array<std::string_view, 14> kText{"",
                                                           "no route",
                                                           "method not allowed",
                                                           "bad request",
@@ -25,7 +26,8 @@ std::string_view error_code_description(ErrorCode c) {
                                                           "upstream reset",
                                                           "bad upstream response",
                                                           "internal error",
-                                                          "upstream answered 5xx"};
+                                                          "upstream answered 5xx",
+                                                          "request loop detected"};
   return kText[static_cast<std::size_t>(c)];
 }
 
@@ -36,7 +38,8 @@ std::string_view error_code_level(ErrorCode c) {
     case ErrorCode::upstream_timeout:
     case ErrorCode::upstream_reset:
     case ErrorCode::upstream_protocol:
-    case ErrorCode::internal: return "error";
+    case ErrorCode::internal:
+    case ErrorCode::loop_detected: return "error";
     default: return "warn";
   }
 }

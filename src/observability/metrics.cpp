@@ -52,6 +52,8 @@ void MetricsShard::merge(const MetricsShard& o) {
   for (const auto& [k, v] : o.upstream_errors) upstream_errors[k] += v;
   for (const auto& [k, v] : o.bytes_in) bytes_in[k] += v;
   for (const auto& [k, v] : o.bytes_out) bytes_out[k] += v;
+  for (const auto& [k, v] : o.upstream_retries) upstream_retries[k] += v;
+  request_headers_dropped += o.request_headers_dropped;
   in_flight += o.in_flight;
   client_connections += o.client_connections;
   upstream_connections += o.upstream_connections;

@@ -17,6 +17,7 @@ Problem problem_for(ErrorCode code) {
     case ErrorCode::upstream_timeout: return {504, "/problems/upstream-timeout", "Upstream timed out", {}};
     case ErrorCode::upstream_reset: return {502, "/problems/upstream-reset", "Upstream closed the connection", {}};
     case ErrorCode::upstream_protocol: return {502, "/problems/bad-upstream-response", "Upstream sent an invalid response", {}};
+    case ErrorCode::loop_detected: return {508, "/problems/loop-detected", "Request loop detected", {}};
     case ErrorCode::client_closed:
     case ErrorCode::upstream_5xx:
     case ErrorCode::internal:
@@ -27,6 +28,7 @@ Problem problem_for(ErrorCode code) {
 
 Problem problem_for(ErrorCode code, int status) {
   switch (status) {
+    case 414: return {414, "/problems/uri-too-long", "Request target too long", {}};
     case 431: return {431, "/problems/headers-too-large", "Request header fields too large", {}};
     case 501: return {501, "/problems/unsupported-transfer-coding", "Transfer coding not supported", {}};
     case 505: return {505, "/problems/http-version-not-supported", "HTTP version not supported", {}};

@@ -116,6 +116,13 @@ std::string render_metrics(const ExpositionInput& in, ExpositionFormat f) {
     w.sample("gatehouse_upstream_errors_total", fmt::format("route=\"{}\",reason=\"{}\"", w.route(k.route), upstream_error_reason(k.reason)),
              std::to_string(v));
 
+  w.family("gatehouse_upstream_retries_total", "counter", "Requests sent again to another endpoint or connection, by route and reason.");
+  for (const auto& [k, v] : m.upstream_retries)
+    w.sample("gatehouse_upstream_retries_total", fmt::format("route=\"{}\",reason=\"{}\"", w.route(k.route), upstream_error_reason(k.reason)),
+             std::to_string(v));
+  w.family("gatehouse_request_headers_dropped_total", "counter", "Request header fields dropped because their names contain '_'.");
+  w.sample("gatehouse_request_headers_dropped_total", "", std::to_string(m.request_headers_dropped));
+
   w.family("gatehouse_http_requests_in_flight", "gauge", "Requests being served now.");
   w.sample("gatehouse_http_requests_in_flight", "", std::to_string(m.in_flight));
   w.family("gatehouse_client_connections", "gauge", "Open client connections.");

@@ -34,10 +34,4 @@ asio::awaitable<void> Pipeline::run(Exchange& ex) const {
   ex.close_connection = true;
 }
 
-std::vector<std::string_view> Pipeline::names() const {
-  std::vector<std::string_view> out;
-  for (const auto& s : stages_) out.push_back(s->name());
-  return out;
-}
-
 }  // namespace gatehouse

@@ -2,23 +2,11 @@
 
 #include <charconv>
 
+#include "gatehouse/http_grammar.hpp"
 #include "gatehouse/values.hpp"
 
 namespace gatehouse {
 namespace {
-
-bool is_tchar(unsigned char c) {
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~': return true;
-    default: return false;
-  }
-}
-
-// field-content: VCHAR, obs-text, SP and HTAB. No other control byte (NUL, bare CR, DEL...).
-bool is_field_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
 // Host = uri-host [ ":" port ], where uri-host is a reg-name, IPv4 or [IPv6].
 bool is_valid_host(std::string_view h) {
@@ -47,6 +35,11 @@ bool is_valid_host(std::string_view h) {
   return port.size() <= 5;
 }
 
+bool is_absolute_form(std::string_view target) {
+  std::string lower = to_lower(target.substr(0, 8));
+  return lower.starts_with("http://") || lower.starts_with("https://");
+}
+
 class HeadScanner {
  public:
   explicit HeadScanner(std::string_view bytes) : bytes_(bytes) {}
@@ -57,7 +50,10 @@ class HeadScanner {
     result_.skip = pos_;
 
     std::string_view line;
-    if (!next_line(line)) return result_;
+    if (!next_line(line)) {
+      if (result_.state == HeadScan::State::incomplete) partial_request_line();
+      return result_;
+    }
     if (!request_line(line)) return result_;
     while (true) {
       if (!next_line(line)) return result_;
@@ -96,6 +92,20 @@ class HeadScanner {
     return false;
   }
 
+  // The request line has not fully arrived: refuse a bad or overlong method
+  // now, rather than wait for the head limit (431) or the header timeout.
+  void partial_request_line() {
+    std::string_view partial = bytes_.substr(pos_);
+    std::string_view method = partial.substr(0, partial.find(' '));
+    if (!method.empty() && method.back() == '\r' && method.size() == partial.size()) method.remove_suffix(1);
+    for (unsigned char c : method)
+      if (!is_tchar(c)) {
+        reject(400, "malformed method");
+        return;
+      }
+    if (method.size() > HeadScan::kMaxMethod) reject(400, "method longer than " + std::to_string(HeadScan::kMaxMethod) + " bytes");
+  }
+
   bool request_line(std::string_view line) {
     auto sp1 = line.find(' ');
     if (sp1 == std::string_view::npos || sp1 == 0) return fail(400, "malformed request line");
@@ -104,8 +114,8 @@ class HeadScanner {
     std::string_view method = line.substr(0, sp1);
     std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     std::string_view version = line.substr(sp2 + 1);
-    for (unsigned char c : method)
-      if (!is_tchar(c)) return fail(400, "malformed method");
+    if (!is_token(method)) return fail(400, "malformed method");
+    if (method.size() > HeadScan::kMaxMethod) return fail(400, "method longer than " + std::to_string(HeadScan::kMaxMethod) + " bytes");
     for (unsigned char c : target)
       if (c <= 0x20 || c >= 0x7f) return fail(400, "malformed request target");
     if (version.size() != 8 || !version.starts_with("HTTP/") || version[6] != '.' || !std::isdigit(static_cast<unsigned char>(version[5])) ||
@@ -127,6 +137,7 @@ class HeadScanner {
     for (unsigned char c : name) {
       if (c == ' ' || c == '\t') return fail(400, "whitespace before colon in header");
       if (!is_tchar(c)) return fail(400, "invalid character in header name");
+      if (c == '_') result_.underscore_in_names = true;
     }
     std::string_view value = line.substr(colon + 1);
     for (unsigned char c : value)
@@ -180,6 +191,8 @@ class HeadScanner {
       result_.chunked = true;
     }
     if (result_.version_minor == 1 && !result_.host) return reject(400, "missing Host header");
+    // An empty Host is allowed only where the target carries the authority (RFC 9112 §3.2).
+    if (result_.host && result_.host->empty() && !is_absolute_form(result_.target)) return reject(400, "empty Host header");
     result_.state = HeadScan::State::complete;
     result_.head_size = pos_ - result_.skip;
     return result_;

@@ -33,7 +33,7 @@ asio::awaitable<HeadRead> read_request_head(Stream& stream, beast::flat_buffer& 
       co_return r;
     }
     if (buffer.size() >= limits.max_header_size) {
-      r.kind = HeadRead::Kind::too_large;
+      r.kind = r.scan.request_line_complete() ? HeadRead::Kind::too_large : HeadRead::Kind::line_too_long;
       co_return r;
     }
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), use_nothrow);

@@ -4,9 +4,13 @@
 #include <chrono>
 #include <type_traits>
 
+#include <cstring>
+
 #include "gatehouse/access_line.hpp"
+#include "gatehouse/chunked_decoder.hpp"
 #include "gatehouse/clock.hpp"
 #include "gatehouse/header_reader.hpp"
+#include "gatehouse/io_errors.hpp"
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/worker.hpp"
 
@@ -14,7 +18,6 @@ namespace gatehouse {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
-constexpr std::size_t kBodyChunk = 16 * 1024;
 
 // Writes the request's access line when the request ends, however it ends:
 // normal return, early return, exception, or the coroutine frame being
@@ -44,19 +47,29 @@ class RequestCompletion {
   Clock::time_point start_;
 };
 
-// The client's request body, read piece by piece through the parser.
+// The client's request body, read piece by piece: Content-Length bytes, or a
+// chunked body through the gateway's own strict decoder (RFC 9112 §7.1).
+// Beast parses the head only; the body's framing is the one our framing
+// scan established.
 template <class Stream>
 class ClientBody final : public BodySource {
  public:
-  ClientBody(Stream& s, beast::flat_buffer& b, http::request_parser<http::buffer_body>& p, Millis idle, bool expect_continue)
-      : stream_(s), buffer_(b), parser_(p), idle_(idle), expect_continue_(expect_continue) {}
+  ClientBody(Stream& s, beast::flat_buffer& b, const Framing& framing, Millis idle, bool expect_continue, std::size_t max_trailer)
+      : stream_(s),
+        buffer_(b),
+        chunked_(framing.chunked),
+        remaining_(framing.length.value_or(0)),
+        decoder_(max_trailer),
+        idle_(idle),
+        expect_continue_(expect_continue && framing.has_body),
+        done_(!framing.has_body) {}
 
   void limit_to(const std::uint64_t* limit) { limit_ = limit; }
-  bool done() const override { return parser_.is_done(); }
+  bool done() const override { return done_; }
   std::uint64_t consumed() const override { return consumed_; }
 
   asio::awaitable<BodyRead> read(asio::mutable_buffer into) override {
-    if (parser_.is_done()) co_return BodyRead{};
+    if (done_) co_return BodyRead{};
     auto& tcp = beast::get_lowest_layer(stream_);
     if (expect_continue_) {
       // The client waits for this before sending the body (RFC 9110 §10.1.1).
@@ -66,22 +79,29 @@ class ClientBody final : public BodySource {
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue), use_nothrow);
       if (ec) co_return BodyRead{0, ErrorCode::client_closed, "client closed before sending the body"};
     }
-    // Beast sizes each read by the buffer's spare capacity (512 bytes at first).
-    buffer_.reserve(kBodyChunk);
     std::size_t n = 0;
-    while (n == 0 && !parser_.is_done()) {
-      auto& body = parser_.get().body();
-      body.data = into.data();
-      body.size = into.size();
+    while (true) {
+      n = take_buffered(into);
+      if (decoder_.failed()) co_return BodyRead{0, ErrorCode::bad_request, "malformed chunked body: " + decoder_.error()};
+      if (n > 0 || done_) break;
+      // A Content-Length body with nothing buffered is read straight into
+      // `into` (no copy), never past its end: what follows is the next request.
+      bool direct = !chunked_ && buffer_.size() == 0;
+      auto space = direct ? asio::mutable_buffer(into.data(), static_cast<std::size_t>(std::min<std::uint64_t>(into.size(), remaining_)))
+                          : buffer_.prepare(kBodyPiece);
       tcp.expires_after(idle_);
-      auto [ec, unused] = co_await http::async_read_some(stream_, buffer_, parser_, use_nothrow);
-      if (ec == http::error::need_buffer) ec = {};
-      n = into.size() - parser_.get().body().size;
+      auto [ec, got] = co_await stream_.async_read_some(space, use_nothrow);
       if (ec == beast::error::timeout) co_return BodyRead{0, ErrorCode::request_timeout, "client too slow sending the body"};
-      if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
-          ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == asio::error::operation_aborted)
-        co_return BodyRead{0, ErrorCode::client_closed, "client closed during the request body"};
-      if (ec) co_return BodyRead{0, ErrorCode::bad_request, "malformed request body: " + ec.message()};
+      if (ec || got == 0)
+        co_return BodyRead{0, ErrorCode::client_closed,
+                           is_disconnect(ec) ? "client closed during the request body" : "reading the request body failed: " + ec.message()};
+      if (direct) {
+        n = got;
+        remaining_ -= got;
+        done_ = remaining_ == 0;
+        break;
+      }
+      buffer_.commit(got);
     }
     consumed_ += n;
     if (limit_ && *limit_ && consumed_ > *limit_)
@@ -90,19 +110,34 @@ class ClientBody final : public BodySource {
   }
 
  private:
+  // Body bytes already in the connection's buffer, moved to `into`.
+  std::size_t take_buffered(asio::mutable_buffer into) {
+    std::string_view held(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    if (chunked_) {
+      auto step = decoder_.decode(held, static_cast<char*>(into.data()), into.size());
+      buffer_.consume(step.consumed);
+      done_ = decoder_.done();
+      return step.produced;
+    }
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, std::min(held.size(), into.size())));
+    std::memcpy(into.data(), held.data(), n);
+    buffer_.consume(n);
+    remaining_ -= n;
+    done_ = remaining_ == 0;
+    return n;
+  }
+
   Stream& stream_;
   beast::flat_buffer& buffer_;
-  http::request_parser<http::buffer_body>& parser_;
+  bool chunked_;
+  std::uint64_t remaining_;  // Content-Length bytes not yet read
+  ChunkedDecoder decoder_;
   Millis idle_;
   bool expect_continue_;
+  bool done_;
   const std::uint64_t* limit_ = nullptr;
   std::uint64_t consumed_ = 0;
 };
-
-bool is_disconnect(const error_code& ec) {
-  return ec == asio::error::broken_pipe || ec == asio::error::connection_reset || ec == asio::error::eof ||
-         ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == http::error::end_of_stream;
-}
 
 template <class Stream>
 class Session {
@@ -160,27 +195,9 @@ class Session {
     if (!head.scan.target.empty()) info.target = head.scan.target;
     if (head.scan.host) info.host = *head.scan.host;
 
-    switch (head.kind) {
-      case HeadRead::Kind::complete: break;
-      case HeadRead::Kind::rejected:
-        co_await reject(info, ErrorCode::bad_request, head.scan.status, head.scan.reason);
-        co_return false;
-      case HeadRead::Kind::too_large:
-        co_await reject(info, ErrorCode::too_large, 431, "request head larger than " + std::to_string(settings().max_header_size) + " bytes");
-        co_return false;
-      case HeadRead::Kind::timed_out:
-        // As nginx does: log 408 and close without answering. Beast's timeout
-        // has closed the socket already, and a client this slow is not waited on.
-        info.request_id = w_.request_ids().next();
-        info.code = ErrorCode::request_timeout;
-        info.detail = "request head not received in time";
-        info.status = 408;
-        co_return false;
-      case HeadRead::Kind::client_closed:
-      case HeadRead::Kind::no_request:
-        info.code = ErrorCode::client_closed;
-        info.detail = "client closed before the request head was complete";
-        co_return false;
+    if (head.kind != HeadRead::Kind::complete) {
+      co_await refuse_head(head, info);
+      co_return false;
     }
 
     // The head passed our own framing checks; now let Beast parse it.
@@ -198,24 +215,66 @@ class Session {
 
     auto& request = parser.get();
     bool expect_continue = beast::iequals(request[http::field::expect], "100-continue") && request.version() == 11;
-    ClientBody<Stream> body(stream_, buffer_, parser, settings().client_idle_timeout, expect_continue);
+    Framing framing{head.scan.chunked || head.scan.content_length.value_or(0) > 0, head.scan.chunked, head.scan.content_length};
+    // The client's own fields are cleaned before any stage adds the gateway's.
+    if (head.scan.underscore_in_names && !co_await handle_underscore_fields(request, info)) co_return false;
+    strip_hop_by_hop(request.base());
+    request.erase(http::field::expect);  // answered here, not by the upstream
+
+    ClientBody<Stream> body(stream_, buffer_, framing, settings().client_idle_timeout, expect_continue, settings().max_header_size);
     Exchange ex(w_, request, body, info);
     ex.peer_address = peer_;
     ex.client_tls = tls_;
-    ex.started = head.first_byte;
-    ex.request_framing.chunked = head.scan.chunked;
-    ex.request_framing.length = head.scan.content_length;
-    ex.request_framing.has_body = head.scan.chunked || head.scan.content_length.value_or(0) > 0;
+    ex.request_framing = framing;
     body.limit_to(&ex.request_body_limit);
-    request.erase(http::field::expect);  // answered here, not by the upstream
 
     co_await w_.pipeline().run(ex);
 
     // A body left unread cannot be skipped safely: close after answering.
-    bool keep_alive = parser.keep_alive() && !ex.close_connection && !w_.draining() && parser.is_done();
+    bool keep_alive = parser.keep_alive() && !ex.close_connection && !w_.draining() && body.done();
     keep_alive = co_await write_response(ex, request.version(), keep_alive);
     w_.report_failure(ex);  // while the request's headers are still here
     co_return keep_alive;
+  }
+
+  // Answers a head that could not be read whole or failed the framing checks.
+  asio::awaitable<void> refuse_head(const HeadRead& head, RequestInfo& info) {
+    auto limit = std::to_string(settings().max_header_size);
+    switch (head.kind) {
+      case HeadRead::Kind::rejected: co_return co_await reject(info, ErrorCode::bad_request, head.scan.status, head.scan.reason);
+      case HeadRead::Kind::too_large: co_return co_await reject(info, ErrorCode::too_large, 431, "request head larger than " + limit + " bytes");
+      case HeadRead::Kind::line_too_long:
+        co_return co_await reject(info, ErrorCode::too_large, 414, "request line longer than " + limit + " bytes");
+      case HeadRead::Kind::timed_out:
+        // As nginx does: log 408 and close without answering. Beast's timeout
+        // has closed the socket already, and a client this slow is not waited on.
+        info.request_id = w_.request_ids().next();
+        info.code = ErrorCode::request_timeout;
+        info.detail = "request head not received in time";
+        info.status = 408;
+        co_return;
+      default:  // client_closed: gone mid-head
+        info.code = ErrorCode::client_closed;
+        info.detail = "client closed before the request head was complete";
+        co_return;
+    }
+  }
+
+  // Fields named with '_' are dropped (the default), passed on, or refused,
+  // as GATEHOUSE_HEADERS_WITH_UNDERSCORES says. False: refused and answered.
+  asio::awaitable<bool> handle_underscore_fields(http::request<http::buffer_body>& request, RequestInfo& info) {
+    UnderscoreHeaders policy = settings().headers_with_underscores;
+    if (policy == UnderscoreHeaders::allow) co_return true;
+    auto names = underscore_field_names(request);
+    if (policy == UnderscoreHeaders::reject) {
+      co_await reject(info, ErrorCode::bad_request, 400, "header field name " + names.front() + " contains an underscore");
+      co_return false;
+    }
+    for (const auto& name : names) {
+      w_.metrics().request_headers_dropped += request.erase(name);
+      ops_log().debug("dropped request header {} from {} ({} {}): its name contains an underscore", name, peer_, info.method, info.target);
+    }
+    co_return true;
   }
 
   // Answers a request that never reached the pipeline, and closes.
@@ -229,6 +288,7 @@ class Session {
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     res.set(http::field::content_type, "application/problem+json");
     res.set("X-Request-Id", info.request_id);
+    ensure_date(res);
     res.body() = problem_body(p, instance, info.request_id);
     res.prepare_payload();
     res.keep_alive(false);
@@ -244,6 +304,7 @@ class Session {
     if (info.code == ErrorCode::client_closed) co_return false;
     if (!ex.answered()) ex.answer_problem(ErrorCode::internal, "no stage answered the request");
     auto& res = ex.response;
+    ensure_date(res);
     bool has_body = !ex.is_head() && !status_has_no_body(res.result_int());
     keep_alive = prepare_client_response(res, version, ex.is_head(), keep_alive, has_body ? ex.response_length : std::nullopt, has_body);
 
@@ -263,7 +324,7 @@ class Session {
     if (hec) co_return client_gone(info, hec, false);
     info.status = res.result_int();
 
-    char chunk[kBodyChunk];
+    char chunk[kBodyPiece];
     while (true) {
       BodyRead r = co_await ex.response_body->read(asio::buffer(chunk));
       if (!r.ok()) {

@@ -12,6 +12,31 @@ bool is_trusted(std::string_view address, const std::vector<Cidr>& trusted) {
   return false;
 }
 
+bool via_lists(std::string_view via, std::string_view name) {
+  std::size_t pos = 0;
+  while (pos < via.size()) {
+    // One member: received-protocol RWS received-by [ RWS comment ], up to a comma outside a comment.
+    std::size_t end = pos;
+    int depth = 0;
+    for (; end < via.size(); ++end) {
+      char c = via[end];
+      if (c == '\\' && depth > 0) ++end;
+      else if (c == '(') ++depth;
+      else if (c == ')' && depth > 0) --depth;
+      else if (c == ',' && depth == 0) break;
+    }
+    std::string_view member = trim(via.substr(pos, end - pos));
+    auto space = member.find_first_of(" \t");
+    if (space != std::string_view::npos) {
+      std::string_view by = trim(member.substr(space));
+      by = by.substr(0, by.find_first_of(" \t("));
+      if (to_lower(by) == to_lower(name)) return true;
+    }
+    pos = end + 1;
+  }
+  return false;
+}
+
 ForwardedHeaders compute_forwarded(std::string_view peer, std::optional<std::string_view> incoming_for,
                                    std::optional<std::string_view> incoming_proto,
                                    std::optional<std::string_view> incoming_host, std::string_view our_scheme,

@@ -1,8 +1,10 @@
 #include "gatehouse/header_hygiene.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "gatehouse/http_date.hpp"
 #include "gatehouse/values.hpp"
 
 namespace gatehouse {
@@ -20,11 +22,27 @@ void strip_hop_by_hop(http::fields& fields) {
       value.remove_prefix(comma + 1);
     }
   }
-  for (const auto& name : named) fields.erase(name);
+  for (const auto& name : named)
+    if (!beast::iequals(name, "host")) fields.erase(name);
   for (auto f : {http::field::connection, http::field::keep_alive, http::field::proxy_connection, http::field::te,
                  http::field::trailer, http::field::transfer_encoding, http::field::upgrade,
                  http::field::proxy_authenticate, http::field::proxy_authorization})
     fields.erase(f);
+}
+
+std::vector<std::string> underscore_field_names(const http::fields& fields) {
+  std::vector<std::string> names;
+  for (const auto& f : fields) {
+    std::string_view name = f.name_string();
+    if (name.find('_') == std::string_view::npos) continue;
+    if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return beast::iequals(n, name); }))
+      names.emplace_back(name);
+  }
+  return names;
+}
+
+void ensure_date(http::fields& fields) {
+  if (fields.find(http::field::date) == fields.end()) fields.set(http::field::date, http_date_now());
 }
 
 void apply_request_framing(http::request<http::buffer_body>& req, const Framing& f) {

@@ -9,8 +9,6 @@
 namespace gatehouse {
 namespace {
 
-constexpr std::size_t kBodyChunk = 16 * 1024;
-
 
 template <class Stream>
 asio::awaitable<error_code> tls_handshake(Stream&, const std::string&, bool) {
@@ -19,7 +17,11 @@ asio::awaitable<error_code> tls_handshake(Stream&, const std::string&, bool) {
 
 template <>
 asio::awaitable<error_code> tls_handshake<TlsStream>(TlsStream& s, const std::string& host, bool verify) {
-  if (!SSL_set_tlsext_host_name(s.native_handle(), host.c_str()))
+  // SNI carries host names only, never an IP literal (RFC 6066 §3); the
+  // certificate check below still covers an address (its IP SAN).
+  error_code not_an_address;
+  asio::ip::make_address(host, not_an_address);
+  if (not_an_address && !SSL_set_tlsext_host_name(s.native_handle(), host.c_str()))
     co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
   if (verify) {
     s.set_verify_mode(ssl::verify_peer);
@@ -55,7 +57,6 @@ asio::awaitable<AttemptResult> UpstreamCall::run(Exchange& ex) {
     AttemptResult r = co_await connect(ex.info);
     if (r.kind != AttemptResult::Kind::response) co_return r;
   }
-  ++conn_->requests;
   service_start_ = Clock::now();
   AttemptResult sent = co_await send_request(ex);
   if (sent.kind != AttemptResult::Kind::response) co_return sent;
@@ -133,7 +134,7 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex) {
   tcp.expires_after(timeout);
   auto [hec, hn] = co_await conn_->visit([&](auto& s) { return http::async_write_header(s, sr, use_nothrow); });
   if (hec) co_return failure(hec);
-  char chunk[kBodyChunk];
+  char chunk[kBodyPiece];
   while (true) {
     BodyRead r = co_await ex.request_body.read(asio::buffer(chunk));
     if (!r.ok()) co_return AttemptResult{AttemptResult::Kind::client_failed, r.failure, std::move(r.detail)};
@@ -154,7 +155,7 @@ asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex) {
   auto& tcp = conn_->tcp();
   // Beast sizes each read by the buffer's spare capacity: without this it
   // reads 512 bytes at a time.
-  conn_->buffer.reserve(kBodyChunk);
+  conn_->buffer.reserve(kBodyPiece);
   while (true) {
     parser_.emplace();
     parser_->header_limit(64 * 1024);

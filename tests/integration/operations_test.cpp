@@ -96,11 +96,12 @@ TEST(Operations, TlsTerminationAndHttpsUpstreamWithVerification) {
                     certs.path() + "/key.pem -out " + certs.path() + "/cert.pem 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   DemoUpstream up;
-  // Edge gateway with TLS on its public port...
-  Gateway edge{{{"GATEHOUSE_ROUTE_A_PATH", "/"}, {"GATEHOUSE_ROUTE_A_UPSTREAM", up.url()},
+  // Edge gateway with TLS on its public port... (two tiers on one host need
+  // their own Via names, or the second would see its name and answer 508)
+  Gateway edge{{{"GATEHOUSE_ROUTE_A_PATH", "/"}, {"GATEHOUSE_ROUTE_A_UPSTREAM", up.url()}, {"GATEHOUSE_VIA_NAME", "edge"},
                 {"GATEHOUSE_TLS_CERT", certs.path() + "/cert.pem"}, {"GATEHOUSE_TLS_KEY", certs.path() + "/key.pem"}}};
   // ...used as an https:// upstream by a second gateway that verifies it.
-  Gateway front{{{"GATEHOUSE_ROUTE_A_PATH", "/"},
+  Gateway front{{{"GATEHOUSE_ROUTE_A_PATH", "/"}, {"GATEHOUSE_VIA_NAME", "front"},
                  {"GATEHOUSE_ROUTE_A_UPSTREAM", "https://127.0.0.1:" + std::to_string(edge.port())},
                  {"GATEHOUSE_UPSTREAM_CA_FILE", certs.path() + "/cert.pem"}}};
   Response r = http_request(front.port(), "GET", "/through-tls");
@@ -108,6 +109,7 @@ TEST(Operations, TlsTerminationAndHttpsUpstreamWithVerification) {
   auto seen = nlohmann::json::parse(r.body);
   EXPECT_EQ(seen["path"], "/through-tls");
   EXPECT_EQ(seen["headers"]["x-forwarded-proto"], "https");  // set by the TLS edge
+  EXPECT_EQ(seen["headers"]["via"], "1.1 front, 1.1 edge");
   // Without the CA the certificate is refused.
   Gateway strict{{{"GATEHOUSE_ROUTE_A_PATH", "/"}, {"GATEHOUSE_ROUTE_A_UPSTREAM", "https://127.0.0.1:" + std::to_string(edge.port())}}};
   Response refused = http_request(strict.port(), "GET", "/x");

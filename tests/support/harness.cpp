@@ -136,7 +136,15 @@ long Process::peak_rss_kib() const {
   return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
 }
 
-DemoUpstream::DemoUpstream() : process_(build_dir() + "/gatehouse-demo-upstream", {"--port", "0"}, {}, dir_.path()) {
+namespace {
+std::vector<std::string> with_port_zero(std::vector<std::string> args) {
+  args.insert(args.begin(), {"--port", "0"});
+  return args;
+}
+}  // namespace
+
+DemoUpstream::DemoUpstream(std::vector<std::string> args)
+    : process_(build_dir() + "/gatehouse-demo-upstream", with_port_zero(std::move(args)), {}, dir_.path()) {
   std::string out = process_.wait_for_output("listening on", false, std::chrono::seconds(10));
   port_ = port_after(out, "listening on");
   if (!port_) throw std::runtime_error("demo upstream did not start: " + process_.stderr_text());
@@ -145,6 +153,11 @@ DemoUpstream::DemoUpstream() : process_(build_dir() + "/gatehouse-demo-upstream"
 int DemoUpstream::requests() const {
   Response r = http_request(port_, "GET", "/__requests");
   return nlohmann::json::parse(r.body)["requests"].get<int>();
+}
+
+int DemoUpstream::connections() const {
+  Response r = http_request(port_, "GET", "/__requests");
+  return nlohmann::json::parse(r.body)["connections"].get<int>();
 }
 
 TrackerReceiver::TrackerReceiver(const std::string& mode, int delay_ms) {

@@ -56,11 +56,14 @@ std::string build_dir();  // where gatehouse and gatehouse-demo-upstream are
 
 class DemoUpstream {
  public:
-  DemoUpstream();
+  // `args`: extra options, e.g. {"--idle-timeout", "100"}.
+  explicit DemoUpstream(std::vector<std::string> args = {});
   std::uint16_t port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // How many requests it has received (its own /__requests endpoint).
   int requests() const;
+  // How many connections it has open (besides the one asking).
+  int connections() const;
 
  private:
   TempDir dir_;

@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include "gatehouse/forwarded.hpp"
 #include "gatehouse/request_id.hpp"
 #include "gatehouse/stages.hpp"
@@ -33,10 +35,31 @@ class ObserveStage final : public Stage {
     req.set("X-Forwarded-For", f.for_value);
     req.set("X-Forwarded-Proto", f.proto_value);
     if (!f.host_value.empty()) req.set("X-Forwarded-Host", f.host_value);
-    co_return Flow::next;
+    co_return add_via(ex) ? Flow::next : Flow::answered;
   }
 
   void on_response(Exchange& ex) override { ex.response.set("X-Request-Id", ex.info.request_id); }
+
+ private:
+  // Appends this gateway to Via (RFC 9110 §7.6.3). A request whose Via names
+  // it already went round in a loop (a route pointing back at the gateway):
+  // it is answered with 508 rather than eat a connection per pass.
+  static bool add_via(Exchange& ex) {
+    auto& req = ex.request;
+    const std::string& name = ex.worker.settings().via_name;
+    std::string via;
+    for (auto it = req.find(http::field::via); it != req.end() && it->name() == http::field::via; ++it) {
+      if (via_lists(it->value(), name)) {
+        ex.answer_problem(ErrorCode::loop_detected,
+                          fmt::format("the request already passed through {} (Via); a route points back at this gateway", name));
+        return false;
+      }
+      via.append(via.empty() ? "" : ", ").append(it->value());
+    }
+    via.append(via.empty() ? "" : ", ").append(req.version() == 10 ? "1.0 " : "1.1 ").append(name);
+    req.set(http::field::via, via);
+    return true;
+  }
 };
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <set>
+
+#include "gatehouse/health.hpp"
 #include "gatehouse/stages.hpp"
 #include "gatehouse/values.hpp"
 #include "gatehouse/worker.hpp"
@@ -18,6 +21,15 @@ class RouteStage final : public Stage {
   std::string_view name() const override { return "route"; }
 
   asio::awaitable<Flow> on_request(Exchange& ex) override {
+    if (ex.info.target == "*") {
+      if (ex.request.method() != http::verb::options) {
+        ex.answer_problem(ErrorCode::bad_request, "the target * is only for OPTIONS");
+        ex.close_connection = true;
+        co_return Flow::answered;
+      }
+      answer_server_options(ex);
+      co_return Flow::answered;
+    }
     auto target = normalize_target(ex.info.target);
     if (!target) {
       ex.answer_problem(ErrorCode::bad_request, "request target is not a path this gateway can forward");
@@ -59,16 +71,31 @@ class RouteStage final : public Stage {
   // /healthz: the process serves requests. /readyz: it wants new ones (503 while draining).
   static bool answer_locally(Exchange& ex) {
     const std::string& path = ex.target.path;
-    if (path != "/healthz" && path != "/readyz") return false;
     auto method = ex.request.method();
     if (method != http::verb::get && method != http::verb::head) return false;
+    auto health = health_answer(path, ex.worker.draining());
+    if (!health) return false;
     ex.info.route = path == "/healthz" ? "_healthz" : "_readyz";
     ex.info.route_id = path == "/healthz" ? kRouteHealthz : kRouteReadyz;
-    bool ready = path == "/healthz" || !ex.worker.draining();
-    ex.answer(ready ? http::status::ok : http::status::service_unavailable,
-              ready ? "{\"status\":\"ok\"}\n" : "{\"status\":\"draining\"}\n", "application/json");
+    ex.answer(static_cast<http::status>(health->status), std::string(health->json_body), "application/json");
     ex.response.set(http::field::cache_control, "no-store");
     return true;
+  }
+
+  // OPTIONS * asks about the server, not a resource (RFC 9110 §9.3.7): the
+  // methods some route accepts, or every usual one when a route takes any.
+  static void answer_server_options(Exchange& ex) {
+    std::set<std::string> methods;
+    bool any = false;
+    for (const auto& route : ex.worker.settings().routes) {
+      any = any || route.methods.empty();
+      methods.insert(route.methods.begin(), route.methods.end());
+    }
+    if (any) methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    methods.insert("OPTIONS");
+    ex.answer(http::status::ok, "", "text/plain");
+    ex.response.erase(http::field::content_type);
+    ex.response.set(http::field::allow, fmt::format("{}", fmt::join(methods, ", ")));
   }
 };
 

@@ -1,4 +1,3 @@
-#include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/stages.hpp"
 #include "gatehouse/upstream_call.hpp"
 #include "gatehouse/worker.hpp"
@@ -31,7 +30,6 @@ class UpstreamStage final : public Stage {
   asio::awaitable<Flow> on_request(Exchange& ex) override {
     const Route& route = *ex.route;
     EndpointSet& set = ex.worker.endpoints(route);
-    strip_hop_by_hop(ex.request.base());  // framing is set again per attempt
     std::size_t connect_attempts = 0;
     bool stale_retry_used = false;
     AttemptResult last;
@@ -46,11 +44,15 @@ class UpstreamStage final : public Stage {
           co_return Flow::answered;
         case AttemptResult::Kind::connect_failed:
           if (last.code == ErrorCode::upstream_connect) set.mark_refused(endpoint, std::chrono::steady_clock::now());
-          if (++connect_attempts < set.size() && ex.request_body.consumed() == 0) continue;
+          if (++connect_attempts < set.size() && ex.request_body.consumed() == 0) {
+            count_retry(ex, last.code);
+            continue;
+          }
           break;
         case AttemptResult::Kind::stale_reuse:
           if (!stale_retry_used && is_idempotent(ex.request.method())) {
             stale_retry_used = true;
+            count_retry(ex, last.code);
             continue;
           }
           last.detail = "upstream " + std::string(ex.info.upstream) + " closed the connection: " + last.detail;
@@ -69,6 +71,9 @@ class UpstreamStage final : public Stage {
     ex.answer_problem(last.code, last.detail);
     co_return Flow::answered;
   }
+
+ private:
+  static void count_retry(Exchange& ex, ErrorCode why) { ++ex.worker.metrics().upstream_retries[{ex.info.route_id, why}]; }
 };
 
 }  // namespace
