@@ -122,28 +122,24 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex) {
                          fmt::format("sending the request to {} failed: {}", endpoint_.authority, ec.message())};
   };
 
-  if (!ex.request_framing.has_body) {
-    req.body() = {nullptr, 0, false};
-    tcp.expires_after(timeout);
-    auto [ec, n] = co_await write();
-    if (ec) co_return failure(ec);
-    request_complete_ = true;
-    co_return AttemptResult::ok();
-  }
-
-  tcp.expires_after(timeout);
-  auto [hec, hn] = co_await conn_->visit([&](auto& s) { return http::async_write_header(s, sr, use_nothrow); });
-  if (hec) co_return failure(hec);
-  char chunk[kBodyPiece];
+  // The head leaves together with the first piece of the body, in one write:
+  // a body malformed from its first bytes is refused before anything has gone
+  // upstream, and a small body costs no packet of its own. A request without
+  // a body reads an empty one at once.
+  char piece[kBodyPiece];
+  bool head_sent = false;
   while (true) {
-    BodyRead r = co_await ex.request_body.read(asio::buffer(chunk));
+    BodyRead r = co_await ex.request_body.read(asio::buffer(piece));
     if (!r.ok()) co_return AttemptResult{AttemptResult::Kind::client_failed, r.failure, std::move(r.detail)};
-    req.body() = {r.size ? chunk : nullptr, r.size, r.size > 0};
+    req.body() = {r.size ? piece : nullptr, r.size, r.size > 0};
     tcp.expires_after(timeout);
     auto [ec, n] = co_await write();
-    if (ec && ec != http::error::need_buffer)
+    if (ec && ec != http::error::need_buffer) {
+      if (!head_sent) co_return failure(ec);
       co_return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
                               fmt::format("sending the request body to {} failed: {}", endpoint_.authority, ec.message())};
+    }
+    head_sent = true;
     ex.info.bytes_in = ex.request_body.consumed();
     if (r.size == 0) break;
   }
