@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "gatehouse/config_error.hpp"
 #include "gatehouse/dotenv.hpp"
 
 using gatehouse::ConfigError;
 using gatehouse::EnvMap;
+using gatehouse::effective_environment;
 using gatehouse::parse_dotenv;
 
 TEST(Dotenv, CommentsBlankLinesAndExport) {
@@ -54,4 +56,17 @@ TEST(Dotenv, CrlfLineEndings) {
   auto env = parse_dotenv("A=1\r\nB='2'\r\n", {});
   EXPECT_EQ(env.at("A"), "1");
   EXPECT_EQ(env.at("B"), "2");
+}
+
+TEST(Dotenv, AMissingFileIsNoErrorButAnUnreadableOneIs) {
+  EXPECT_NO_THROW(effective_environment("/nonexistent/.env"));
+  char dir[] = "/tmp/gatehouse-dotenv-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  try {
+    effective_environment(dir);  // a directory: it exists, it cannot be read
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), std::string(dir) + ": cannot be read (Is a directory)");
+  }
+  rmdir(dir);
 }

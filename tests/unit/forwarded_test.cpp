@@ -48,3 +48,13 @@ TEST(RequestId, ValidationAndGeneration) {
   }
   EXPECT_EQ(seen.size(), 1000u);
 }
+
+TEST(Via, FindsOurNameAmongTheHopsButNotInComments) {
+  EXPECT_TRUE(via_lists("1.1 gw-1", "gw-1"));
+  EXPECT_TRUE(via_lists("1.0 fred, 1.1 GW-1 (Gatehouse)", "gw-1"));
+  EXPECT_TRUE(via_lists("HTTP/1.1 a (x, y), 1.1 gw-1", "gw-1"));
+  EXPECT_FALSE(via_lists("1.1 a (passed gw-1, twice)", "gw-1"));
+  EXPECT_FALSE(via_lists("1.1 gw-10", "gw-1"));
+  EXPECT_FALSE(via_lists("gw-1", "gw-1"));  // a protocol alone: no received-by
+  EXPECT_FALSE(via_lists("", "gw-1"));
+}

@@ -88,3 +88,24 @@ TEST(Framing, Http10WithoutHostIsFine) {
   ASSERT_EQ(r.state, State::complete);
   EXPECT_EQ(r.version_minor, 0);
 }
+
+TEST(Framing, EmptyHostOnlyWithAnAbsoluteTarget) {
+  expect_rejected("GET / HTTP/1.1\r\nHost:\r\n\r\n", 400, "empty Host header");
+  expect_rejected("OPTIONS * HTTP/1.1\r\nHost: \r\n\r\n", 400, "empty Host header");
+  EXPECT_EQ(scan("GET http://a.example/x HTTP/1.1\r\nHost:\r\n\r\n").state, State::complete);
+}
+
+TEST(Framing, BadOrOverlongMethodIsRefusedBeforeTheLineEnds) {
+  expect_rejected(std::string(33, 'A'), 400, "method longer than 32 bytes");
+  expect_rejected("GE\x01T", 400, "malformed method");
+  expect_rejected(std::string(33, 'A') + " / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "method longer than 32 bytes");
+  EXPECT_EQ(scan(std::string(32, 'A')).state, State::incomplete);
+  EXPECT_EQ(scan("GET /still-coming").state, State::incomplete);
+  EXPECT_FALSE(scan("GET /still-coming").request_line_complete());
+  EXPECT_TRUE(scan("GET / HTTP/1.1\r\nHost: a\r\n").request_line_complete());
+}
+
+TEST(Framing, UnderscoreInAFieldNameIsNoted) {
+  EXPECT_TRUE(scan("GET / HTTP/1.1\r\nHost: a\r\nX_Y: 1\r\n\r\n").underscore_in_names);
+  EXPECT_FALSE(scan("GET / HTTP/1.1\r\nHost: a\r\nX-Y: a_b\r\n\r\n").underscore_in_names);
+}

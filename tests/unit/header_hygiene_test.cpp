@@ -53,3 +53,32 @@ TEST(HeaderHygiene, RequestFraming) {
   EXPECT_FALSE(req.chunked());
   EXPECT_EQ(req[http::field::content_length], "5");
 }
+
+TEST(HeaderHygiene, ConnectionCannotRemoveHost) {
+  http::fields f;
+  f.set(http::field::host, "api.example.com");
+  f.set(http::field::connection, "Host, X-Hop");
+  f.set("X-Hop", "1");
+  strip_hop_by_hop(f);
+  EXPECT_EQ(f[http::field::host], "api.example.com");
+  EXPECT_EQ(f.count("X-Hop"), 0u);
+}
+
+TEST(HeaderHygiene, UnderscoreNamesAreListedOnce) {
+  http::fields f;
+  f.insert("X_Api_User", "a");
+  f.insert("x_api_user", "b");
+  f.insert("Transfer_Encoding", "chunked");
+  f.insert("X-Fine", "a_b");
+  EXPECT_EQ(underscore_field_names(f), (std::vector<std::string>{"X_Api_User", "Transfer_Encoding"}));
+}
+
+TEST(HeaderHygiene, DateIsAddedOnlyWhenMissing) {
+  http::fields f;
+  ensure_date(f);
+  EXPECT_TRUE(std::string(f[http::field::date]).ends_with(" GMT"));
+  http::fields own;
+  own.set(http::field::date, "Sun, 06 Nov 1994 08:49:37 GMT");
+  ensure_date(own);
+  EXPECT_EQ(own[http::field::date], "Sun, 06 Nov 1994 08:49:37 GMT");
+}
