@@ -17,12 +17,16 @@ namespace gatehouse {
 //
 // A violation is found as soon as the offending byte arrives, not when a line
 // completes, so a bad body never leaves a connection waiting for a timeout.
+// Each byte of a line is checked once, however the line is split: a line
+// trickling in a byte at a time costs no more than one arriving whole.
 class ChunkedDecoder {
  public:
-  static constexpr std::size_t kMaxChunkLine = 4096;            // chunk-size line with its extensions
+  static constexpr std::size_t kMaxChunkLine = 4096;  // chunk-size line with its extensions, without CRLF
   static constexpr std::uint64_t kMaxChunkSize = 1ull << 62;
 
-  explicit ChunkedDecoder(std::size_t max_trailer_bytes = 32 * 1024) : max_trailer_bytes_(max_trailer_bytes) {}
+  // `max_trailer_bytes`: the trailer lines together, without their CRLFs.
+  explicit ChunkedDecoder(std::size_t max_trailer_bytes = 32 * 1024, std::size_t max_chunk_line = kMaxChunkLine)
+      : max_trailer_bytes_(max_trailer_bytes), max_chunk_line_(max_chunk_line) {}
 
   struct Step {
     std::size_t consumed = 0;  // bytes of `in` used up; the caller discards them
@@ -41,17 +45,22 @@ class ChunkedDecoder {
  private:
   enum class State { size_line, data, data_end, trailer, done, failed };
 
-  // Consumes one whole line from `in` when it holds one; checks a partial one.
-  // Returns false when more bytes are needed or the line is bad (then failed()).
+  // Consumes one whole line from `in` when it holds one, checking each byte
+  // that has not been checked before. Returns false when more bytes are
+  // needed or the line is bad (then failed()).
   bool take_line(std::string_view in, std::size_t& pos, std::size_t limit, std::string_view& line);
+  bool byte_fits_line(unsigned char c, std::size_t index);
   bool chunk_line(std::string_view line, bool complete);
-  bool trailer_line(std::string_view line, bool complete);
+  bool trailer_line(std::string_view line);
   bool fail(std::string why);
 
   State state_ = State::size_line;
   std::uint64_t remaining_ = 0;  // bytes left in the current chunk
   std::size_t trailer_bytes_ = 0;
   std::size_t max_trailer_bytes_;
+  std::size_t max_chunk_line_;
+  std::size_t line_checked_ = 0;  // bytes of the current, partial line already checked
+  bool colon_seen_ = false;       // in the current trailer line
   std::string error_;
 };
 

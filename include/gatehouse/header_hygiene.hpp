@@ -8,6 +8,20 @@
 
 namespace gatehouse {
 
+// Calls f(value) for every line of the field `name`, in arrival order. Beast
+// 1.81's basic_fields::insert keeps lines of one name next to each other in
+// its list (whatever stood between them on the wire), so walking on from
+// find() sees them all, including an X-Forwarded-For that a proxy in front
+// appended below other fields (tested in hardening_test).
+template <class F>
+void for_each_value(const http::fields& fields, http::field name, F&& f) {
+  for (auto it = fields.find(name); it != fields.end() && it->name() == name; ++it) f(it->value());
+}
+template <class F>
+void for_each_value(const http::fields& fields, std::string_view name, F&& f) {
+  for (auto it = fields.find(name); it != fields.end() && beast::iequals(it->name_string(), name); ++it) f(it->value());
+}
+
 // Removes hop-by-hop fields (RFC 9110 §7.6.1): Connection and every field it
 // names, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding,
 // Upgrade, Proxy-Authenticate, Proxy-Authorization. Host is never removed

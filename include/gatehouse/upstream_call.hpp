@@ -25,6 +25,18 @@ struct AttemptResult {
   std::string detail;
 };
 
+// The start of the request body: read from the client before any upstream
+// connection is taken (a client that sends nothing, or garbage, costs no
+// upstream connection), and kept so that a retry can send it again. Attempts
+// reuse its buffer for the rest of the body; once they have, the body can no
+// longer be replayed.
+struct BodyStart {
+  std::unique_ptr<char[]> buffer;  // kBodyPiece bytes; null for a request without a body
+  std::size_t size = 0;            // body bytes it holds
+  // True while everything read from the client is in `buffer`: a new attempt may send it all again.
+  bool replayable(const BodySource& body) const { return body.consumed() == size; }
+};
+
 // One request to one endpoint. After a response head arrives it serves as
 // the response's BodySource, and gives the connection back to the pool when
 // the body has been read to the end and both sides allow keep-alive.
@@ -33,7 +45,7 @@ class UpstreamCall final : public BodySource {
   UpstreamCall(Worker& w, EndpointSet& set, Endpoint& endpoint, const Route& route);
   ~UpstreamCall() override;
 
-  asio::awaitable<AttemptResult> run(Exchange& ex);
+  asio::awaitable<AttemptResult> run(Exchange& ex, BodyStart& start);
 
   asio::awaitable<BodyRead> read(asio::mutable_buffer into) override;
   bool done() const override { return parser_ && parser_->is_done(); }
@@ -41,8 +53,8 @@ class UpstreamCall final : public BodySource {
 
  private:
   asio::awaitable<AttemptResult> connect(RequestInfo& info);
-  asio::awaitable<AttemptResult> send_request(Exchange& ex);
-  asio::awaitable<AttemptResult> read_response_head(Exchange& ex);
+  asio::awaitable<AttemptResult> send_request(Exchange& ex, BodyStart& start);
+  asio::awaitable<AttemptResult> read_response_head(Exchange& ex, const BodyStart& start);
   void finish();
 
   Worker& w_;

@@ -24,6 +24,8 @@ std::string format_duration(std::chrono::milliseconds d);
 std::string format_size(std::uint64_t bytes);
 
 std::string to_lower(std::string_view s);
+// ASCII case-insensitive equality, without allocating.
+bool iequals(std::string_view a, std::string_view b);
 std::string to_upper(std::string_view s);
 std::string_view trim(std::string_view s);
 

@@ -1,6 +1,7 @@
 #include "gatehouse/admin_server.hpp"
 
 #include "gatehouse/error_reporter.hpp"
+#include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/health.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/ops_log.hpp"
@@ -90,6 +91,7 @@ asio::awaitable<void> AdminServer::serve(tcp::socket socket) {
       res.body() = "{\"type\":\"/problems/no-route\",\"title\":\"No route matches\",\"status\":404}\n";
     }
     res.keep_alive(req.keep_alive());
+    ensure_date(res);
     res.prepare_payload();
     if (req.method() == http::verb::head) res.body().clear();
     auto [wec, wn] = co_await http::async_write(stream, res, use_nothrow);

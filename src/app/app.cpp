@@ -43,9 +43,10 @@ void check_file_descriptor_limit() {
   constexpr rlim_t kWanted = 4096;
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  if (limit.rlim_cur < limit.rlim_max) {
+  constexpr rlim_t kEnough = 1 << 20;
+  if (limit.rlim_cur < kEnough && limit.rlim_cur < limit.rlim_max) {
     rlimit raised = limit;
-    raised.rlim_cur = std::min<rlim_t>(limit.rlim_max, 1 << 20);
+    raised.rlim_cur = std::min(limit.rlim_max, kEnough);  // never lowers: rlim_cur was below both
     if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   }
   if (limit.rlim_cur < kWanted)

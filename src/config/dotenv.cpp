@@ -1,6 +1,7 @@
 #include "gatehouse/dotenv.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -193,10 +194,16 @@ namespace {
 // The file's text; nullopt when there is no such file. A file that exists but
 // cannot be read is an error: its settings must not be silently ignored.
 std::optional<std::string> read_env_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO named .env must not hang start-up; only a regular file is read.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;
     throw ConfigError(path + ": cannot be read (" + std::strerror(errno) + ")");
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw ConfigError(path + ": cannot be read (" + (S_ISDIR(st.st_mode) ? std::strerror(EISDIR) : "not a regular file") + ")");
   }
   std::string text;
   char buf[8192];

@@ -1,9 +1,19 @@
 #include "gatehouse/values.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <fmt/format.h>
 
 namespace gatehouse {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x != y && std::tolower(x) != std::tolower(y)) return false;
+  }
+  return true;
+}
 
 std::string to_lower(std::string_view s) {
   std::string out(s);

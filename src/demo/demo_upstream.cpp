@@ -12,7 +12,8 @@
 //   GET  /stall-body       sends a head promising 1000 bytes, then 10, then stalls
 //   GET  /response-headers?Name=Value&...  JSON as for /, with those response headers added
 //   GET  /__requests       how many requests arrived before this one (not counted),
-//                          and how many other connections are open
+//                          how many other connections are open, and how many
+//                          were accepted (not counting those that asked this)
 // Usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N]
 //        [--idle-timeout MS]; prints "listening on ADDR:PORT".
 //        --idle-timeout closes keep-alive connections idle that long, as
@@ -45,6 +46,8 @@ namespace {
 
 std::atomic<std::uint64_t> g_requests{0};
 std::atomic<std::int64_t> g_connections{0};
+std::atomic<std::int64_t> g_accepted{0};           // every connection accepted...
+std::atomic<std::int64_t> g_query_connections{0};  // ...of which these began with /__requests (the tests asking)
 std::chrono::milliseconds g_idle_timeout{0};  // 0: keep idle connections open
 
 // Counts an open connection for as long as it lives.
@@ -53,7 +56,22 @@ struct ConnectionCount {
   ~ConnectionCount() { --g_connections; }
 };
 
-// "a=1&X-Name=v" into name/value pairs (no percent-decoding: test use only).
+// %XX escapes decoded (test use only: no '+' for space).
+std::string percent_decoded(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned v = 0;
+    if (s[i] == '%' && i + 2 < s.size() && std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ptr == s.data() + i + 3) {
+      out += static_cast<char>(v);
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// "a=1&X-Name=v" into name/value pairs, percent-decoded.
 std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view target) {
   std::vector<std::pair<std::string, std::string>> out;
   auto q = target.find('?');
@@ -63,7 +81,7 @@ std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view ta
     auto amp = rest.find('&');
     std::string_view item = rest.substr(0, amp);
     auto eq = item.find('=');
-    if (eq != std::string_view::npos) out.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
+    if (eq != std::string_view::npos) out.emplace_back(percent_decoded(item.substr(0, eq)), percent_decoded(item.substr(eq + 1)));
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
@@ -146,6 +164,7 @@ asio::awaitable<bool> send_bytes(beast::tcp_stream& s, std::uint64_t count, bool
 asio::awaitable<void> serve(tcp::socket socket) {
   beast::tcp_stream s(std::move(socket));
   ConnectionCount counted;
+  bool first_request = true;
   s.socket().set_option(tcp::no_delay(true));
   beast::flat_buffer buf;
   while (true) {
@@ -160,6 +179,8 @@ asio::awaitable<void> serve(tcp::socket socket) {
     std::string_view route = std::string_view(path).substr(0, path.find('?'));
     bool keep = req.keep_alive();
     if (route != "/__requests") ++g_requests;
+    else if (first_request) ++g_query_connections;
+    first_request = false;
     bool ok = true;
 
     if (route == "/reset") {
@@ -191,6 +212,7 @@ asio::awaitable<void> serve(tcp::socket socket) {
       nlohmann::json count = nlohmann::json::object();
       count["requests"] = g_requests.load();
       count["connections"] = g_connections.load() - 1;  // not this one
+      count["accepted"] = g_accepted.load() - g_query_connections.load();
       ok = co_await send_json(s, 200, count, keep, req.version());
     } else {
       unsigned status = route.starts_with("/status/") ? static_cast<unsigned>(number_after(route, "/status/")) : 200;
@@ -224,6 +246,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
   while (true) {
     auto [ec, socket] = co_await acceptor.async_accept(nothrow);
     if (ec) co_return;
+    ++g_accepted;
     asio::co_spawn(acceptor.get_executor(), serve(std::move(socket)), asio::detached);
   }
 }

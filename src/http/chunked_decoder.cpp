@@ -99,23 +99,43 @@ bool ChunkedDecoder::fail(std::string why) {
 
 bool ChunkedDecoder::take_line(std::string_view in, std::size_t& pos, std::size_t limit, std::string_view& line) {
   std::string_view rest = in.substr(pos);
-  std::size_t end = std::min(rest.size(), limit + 2);
-  for (std::size_t i = 0; i < end; ++i) {
+  std::size_t i = line_checked_;
+  for (; i < rest.size(); ++i) {
     char c = rest[i];
     if (c == '\n') return fail("bare LF in chunked body");
-    if (c != '\r') continue;
-    if (i + 1 >= rest.size()) break;  // the LF has not arrived yet
-    if (rest[i + 1] != '\n') return fail("bare CR in chunked body");
-    line = rest.substr(0, i);
-    pos += i + 2;
-    return true;
+    if (c == '\r') {
+      if (i + 1 >= rest.size()) break;  // the LF has not arrived yet: check this CR again then
+      if (rest[i + 1] != '\n') return fail("bare CR in chunked body");
+      line = rest.substr(0, i);
+      pos += i + 2;
+      line_checked_ = 0;
+      colon_seen_ = false;
+      return true;
+    }
+    if (i >= limit) return fail(state_ == State::trailer ? "trailer section too large" : "chunk line too long");
+    if (!byte_fits_line(static_cast<unsigned char>(c), i)) return false;
   }
-  if (rest.size() > limit + 1) return fail(state_ == State::trailer ? "trailer section too large" : "chunk line too long");
-  // Not whole yet: check what has come so that garbage is refused now.
-  std::string_view partial = rest.substr(0, rest.size() && rest.back() == '\r' ? rest.size() - 1 : rest.size());
-  if (state_ == State::trailer) trailer_line(partial, false);
-  else chunk_line(partial, false);
+  line_checked_ = i;
+  // A short partial chunk line is also held against the grammar, so that
+  // "0x" or "zz" is refused before its line ends; past that the byte checks
+  // above keep the cost per byte constant.
+  constexpr std::size_t kGrammarCheckedPrefix = 64;
+  if (state_ == State::size_line && i <= kGrammarCheckedPrefix) chunk_line(rest.substr(0, i), false);
   return false;
+}
+
+// The byte classes a line may hold: field-value bytes in a chunk line (the
+// grammar is checked when the line ends); a token, a colon, then field-value
+// bytes in a trailer line.
+bool ChunkedDecoder::byte_fits_line(unsigned char c, std::size_t index) {
+  if (state_ != State::trailer) return is_field_value_byte(c) || fail("control character in chunk line");
+  if (colon_seen_) return is_field_value_byte(c) || fail("invalid character in trailer field value");
+  if (c == ':') {
+    colon_seen_ = true;
+    return index > 0 || fail("empty trailer field name");
+  }
+  if (index == 0 && (c == ' ' || c == '\t')) return fail("obsolete line folding in trailer");
+  return is_tchar(c) || fail("invalid trailer field name");
 }
 
 bool ChunkedDecoder::chunk_line(std::string_view line, bool complete) {
@@ -129,18 +149,10 @@ bool ChunkedDecoder::chunk_line(std::string_view line, bool complete) {
   return true;
 }
 
-bool ChunkedDecoder::trailer_line(std::string_view line, bool complete) {
+// A whole trailer line, its bytes already checked: only the colon is left to see.
+bool ChunkedDecoder::trailer_line(std::string_view line) {
   if (line.empty()) return true;
-  if (line.front() == ' ' || line.front() == '\t') return fail("obsolete line folding in trailer");
-  auto colon = line.find(':');
-  std::string_view name = line.substr(0, colon);
-  for (unsigned char c : name)
-    if (!is_tchar(c)) return fail("invalid trailer field name");
-  if (colon == std::string_view::npos) return complete ? fail("trailer field without a colon") : true;
-  if (name.empty()) return fail("empty trailer field name");
-  for (unsigned char c : line.substr(colon + 1))
-    if (!is_field_value_byte(c)) return fail("invalid character in trailer field value");
-  return true;
+  return line.find(':') != std::string_view::npos || fail("trailer field without a colon");
 }
 
 ChunkedDecoder::Step ChunkedDecoder::decode(std::string_view in, char* out, std::size_t out_size) {
@@ -152,7 +164,7 @@ ChunkedDecoder::Step ChunkedDecoder::decode(std::string_view in, char* out, std:
       case State::failed: return step;
       case State::size_line: {
         std::string_view line;
-        if (!take_line(in, pos, kMaxChunkLine, line) || !chunk_line(line, true)) return step;
+        if (!take_line(in, pos, max_chunk_line_, line) || !chunk_line(line, true)) return step;
         break;
       }
       case State::data: {
@@ -181,10 +193,8 @@ ChunkedDecoder::Step ChunkedDecoder::decode(std::string_view in, char* out, std:
       }
       case State::trailer: {
         std::string_view line;
-        std::size_t before = pos;
-        std::size_t left = max_trailer_bytes_ > trailer_bytes_ ? max_trailer_bytes_ - trailer_bytes_ : 0;
-        if (!take_line(in, pos, left, line) || !trailer_line(line, true)) return step;
-        trailer_bytes_ += pos - before;
+        if (!take_line(in, pos, max_trailer_bytes_ - trailer_bytes_, line) || !trailer_line(line)) return step;
+        trailer_bytes_ += line.size();
         if (line.empty()) state_ = State::done;
         break;
       }

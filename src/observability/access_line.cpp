@@ -38,8 +38,7 @@ std::string_view error_code_level(ErrorCode c) {
     case ErrorCode::upstream_timeout:
     case ErrorCode::upstream_reset:
     case ErrorCode::upstream_protocol:
-    case ErrorCode::internal:
-    case ErrorCode::loop_detected: return "error";
+    case ErrorCode::internal: return "error";
     default: return "warn";
   }
 }

@@ -26,8 +26,9 @@ void Exchange::answer_problem(ErrorCode code, std::string detail, int status_ove
   p.detail = detail;
   info.code = code;
   info.detail = std::move(detail);
-  answer(static_cast<http::status>(p.status), problem_body(p, target.path.empty() ? info.target : target.path, info.request_id),
-         "application/problem+json");
+  // Before the route stage has normalised the target, the instance is the raw one without its query.
+  std::string_view instance = target.path.empty() ? std::string_view(info.target).substr(0, info.target.find('?')) : target.path;
+  answer(static_cast<http::status>(p.status), problem_body(p, instance, info.request_id), "application/problem+json");
 }
 
 }  // namespace gatehouse

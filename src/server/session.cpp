@@ -266,13 +266,15 @@ class Session {
     UnderscoreHeaders policy = settings().headers_with_underscores;
     if (policy == UnderscoreHeaders::allow) co_return true;
     auto names = underscore_field_names(request);
+    if (names.empty()) co_return true;  // the scan saw '_' in a name, Beast did not: nothing to do
     if (policy == UnderscoreHeaders::reject) {
       co_await reject(info, ErrorCode::bad_request, 400, "header field name " + names.front() + " contains an underscore");
       co_return false;
     }
     for (const auto& name : names) {
       w_.metrics().request_headers_dropped += request.erase(name);
-      ops_log().debug("dropped request header {} from {} ({} {}): its name contains an underscore", name, peer_, info.method, info.target);
+      ops_log().debug("dropped request header {} from {} ({} {}): its name contains an underscore", name, peer_, info.method,
+                      redact_target(info.target));
     }
     co_return true;
   }

@@ -30,7 +30,7 @@ bool via_lists(std::string_view via, std::string_view name) {
     if (space != std::string_view::npos) {
       std::string_view by = trim(member.substr(space));
       by = by.substr(0, by.find_first_of(" \t("));
-      if (to_lower(by) == to_lower(name)) return true;
+      if (iequals(by, name)) return true;
     }
     pos = end + 1;
   }

@@ -1,5 +1,7 @@
 #include "gatehouse/header_hygiene.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -10,20 +12,21 @@
 namespace gatehouse {
 
 void strip_hop_by_hop(http::fields& fields) {
-  // Fields named in Connection are hop-by-hop too; collect them first.
-  std::vector<std::string> named;
-  for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection; ++it) {
-    std::string_view value = it->value();
+  // Fields named in Connection are hop-by-hop too; collect them first. The
+  // names point into the Connection lines, which are erased last. Most
+  // messages name one or two (keep-alive, close): no allocation for those.
+  boost::container::small_vector<std::string_view, 4> named;
+  for_each_value(fields, http::field::connection, [&](std::string_view value) {
     while (!value.empty()) {
       auto comma = value.find(',');
       auto token = trim(value.substr(0, comma));
-      if (!token.empty()) named.emplace_back(token);
+      if (!token.empty()) named.push_back(token);
       if (comma == std::string_view::npos) break;
       value.remove_prefix(comma + 1);
     }
-  }
-  for (const auto& name : named)
-    if (!beast::iequals(name, "host")) fields.erase(name);
+  });
+  for (auto name : named)
+    if (!beast::iequals(name, "host") && !beast::iequals(name, "connection")) fields.erase(name);
   for (auto f : {http::field::connection, http::field::keep_alive, http::field::proxy_connection, http::field::te,
                  http::field::trailer, http::field::transfer_encoding, http::field::upgrade,
                  http::field::proxy_authenticate, http::field::proxy_authorization})

@@ -48,7 +48,7 @@ UpstreamCall::UpstreamCall(Worker& w, EndpointSet& set, Endpoint& endpoint, cons
 
 UpstreamCall::~UpstreamCall() = default;  // an unfinished connection is closed with it
 
-asio::awaitable<AttemptResult> UpstreamCall::run(Exchange& ex) {
+asio::awaitable<AttemptResult> UpstreamCall::run(Exchange& ex, BodyStart& start) {
   info_ = &ex.info;
   ex.info.upstream = endpoint_.authority;
   conn_ = set_.acquire(endpoint_, Clock::now());
@@ -58,9 +58,9 @@ asio::awaitable<AttemptResult> UpstreamCall::run(Exchange& ex) {
     if (r.kind != AttemptResult::Kind::response) co_return r;
   }
   service_start_ = Clock::now();
-  AttemptResult sent = co_await send_request(ex);
+  AttemptResult sent = co_await send_request(ex, start);
   if (sent.kind != AttemptResult::Kind::response) co_return sent;
-  co_return co_await read_response_head(ex);
+  co_return co_await read_response_head(ex, start);
 }
 
 asio::awaitable<AttemptResult> UpstreamCall::connect(RequestInfo& info) {
@@ -103,7 +103,7 @@ asio::awaitable<AttemptResult> UpstreamCall::connect(RequestInfo& info) {
   co_return AttemptResult::ok();
 }
 
-asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex) {
+asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex, BodyStart& start) {
   auto& req = ex.request;
   const UpstreamUrl& url = *endpoint_.url;
   req.target(upstream_path(ex.target.path, route_.path_prefix, route_.strip_prefix, url.path_prefix) +
@@ -116,22 +116,20 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex) {
   http::request_serializer<http::buffer_body> sr{req};
   auto write = [&]() { return conn_->visit([&](auto& s) { return http::async_write(s, sr, use_nothrow); }); };
   auto failure = [&](const error_code& ec) {
-    bool nothing_sent = ex.request_body.consumed() == 0;
-    if (reused_ && nothing_sent) return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
+    if (reused_ && start.replayable(ex.request_body))
+      return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
     return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
                          fmt::format("sending the request to {} failed: {}", endpoint_.authority, ec.message())};
   };
 
-  // The head leaves together with the first piece of the body, in one write:
-  // a body malformed from its first bytes is refused before anything has gone
-  // upstream, and a small body costs no packet of its own. A request without
-  // a body reads an empty one at once.
-  char piece[kBodyPiece];
+  // The head leaves together with the start of the body, in one write (a
+  // small body costs no packet of its own); the rest follows piece by piece
+  // through the same buffer.
+  std::size_t size = start.size;
+  bool last = ex.request_body.done();
   bool head_sent = false;
   while (true) {
-    BodyRead r = co_await ex.request_body.read(asio::buffer(piece));
-    if (!r.ok()) co_return AttemptResult{AttemptResult::Kind::client_failed, r.failure, std::move(r.detail)};
-    req.body() = {r.size ? piece : nullptr, r.size, r.size > 0};
+    req.body() = {size ? start.buffer.get() : nullptr, size, !last};
     tcp.expires_after(timeout);
     auto [ec, n] = co_await write();
     if (ec && ec != http::error::need_buffer) {
@@ -140,14 +138,18 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex) {
                               fmt::format("sending the request body to {} failed: {}", endpoint_.authority, ec.message())};
     }
     head_sent = true;
+    if (last) break;
+    BodyRead r = co_await ex.request_body.read(asio::buffer(start.buffer.get(), kBodyPiece));
+    if (!r.ok()) co_return AttemptResult{AttemptResult::Kind::client_failed, r.failure, std::move(r.detail)};
     ex.info.bytes_in = ex.request_body.consumed();
-    if (r.size == 0) break;
+    size = r.size;
+    last = r.size == 0 || ex.request_body.done();
   }
   request_complete_ = true;
   co_return AttemptResult::ok();
 }
 
-asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex) {
+asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex, const BodyStart& start) {
   auto& tcp = conn_->tcp();
   // Beast sizes each read by the buffer's spare capacity: without this it
   // reads 512 bytes at a time.
@@ -162,7 +164,7 @@ asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex) {
         [&](auto& s) { return http::async_read_header(s, conn_->buffer, *parser_, use_nothrow); });
     if (ec) {
       bool nothing_received = conn_->buffer.size() == 0 && n == 0;
-      if (reused_ && nothing_received && ec != beast::error::timeout && ex.request_body.consumed() == 0)
+      if (reused_ && nothing_received && ec != beast::error::timeout && start.replayable(ex.request_body))
         co_return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
       ErrorCode code = classify_upstream_error(ec);
       co_return AttemptResult{AttemptResult::Kind::failed, code,

@@ -18,7 +18,7 @@ struct Outcome {
 };
 
 Outcome decode(std::string_view wire, std::size_t piece, std::size_t out_size) {
-  gatehouse::ChunkedDecoder d(256);
+  gatehouse::ChunkedDecoder d(256, 64);  // small limits, so that inputs reach them
   Outcome o;
   std::string held;
   std::string out(out_size, '\0');

@@ -13,21 +13,7 @@ struct Case {
   int status;
 };
 
-class FramingSafety : public ::testing::TestWithParam<Case> {
- protected:
-  static void SetUpTestSuite() {
-    up = new DemoUpstream();
-    gw = new Gateway(Env{{"GATEHOUSE_ROUTE_ALL_PATH", "/"}, {"GATEHOUSE_ROUTE_ALL_UPSTREAM", up->url()}});
-  }
-  static void TearDownTestSuite() {
-    delete gw;
-    delete up;
-  }
-  static DemoUpstream* up;
-  static Gateway* gw;
-};
-DemoUpstream* FramingSafety::up = nullptr;
-Gateway* FramingSafety::gw = nullptr;
+class FramingSafety : public GatewaySuite<Case> {};
 
 TEST_P(FramingSafety, RejectedClosedAndNeverForwarded) {
   const Case& c = GetParam();

@@ -30,6 +30,7 @@ Env routed(Env env) {
   env.emplace("GATEHOUSE_BIND", "127.0.0.1");
   env.emplace("GATEHOUSE_PORT", "0");
   env.emplace("GATEHOUSE_ADMIN_PORT", "0");
+  env.emplace("GATEHOUSE_WORKERS", "1");
   return env;
 }
 
@@ -39,10 +40,12 @@ Outcome run_gateway_until_exit(const Env& env, const TempDir& dir, std::vector<s
   return {code, p.stderr_text()};
 }
 
+// Lines on stderr, leaving out the file-descriptor warning that a machine
+// with a low hard limit adds before anything else.
 std::size_t line_count(const std::string& text) {
   std::size_t n = 0;
   std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) n += !line.empty();
+  for (std::string line; std::getline(in, line);) n += !line.empty() && line.find("file-descriptor limit") == std::string::npos;
   return n;
 }
 

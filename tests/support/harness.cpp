@@ -155,6 +155,11 @@ int DemoUpstream::requests() const {
   return nlohmann::json::parse(r.body)["requests"].get<int>();
 }
 
+int DemoUpstream::accepted() const {
+  Response r = http_request(port_, "GET", "/__requests");
+  return nlohmann::json::parse(r.body)["accepted"].get<int>();
+}
+
 int DemoUpstream::connections() const {
   Response r = http_request(port_, "GET", "/__requests");
   return nlohmann::json::parse(r.body)["connections"].get<int>();

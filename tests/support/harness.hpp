@@ -2,6 +2,7 @@
 // Helpers for integration tests: real processes (the gateway, the demo
 // upstream), real sockets on 127.0.0.1, ephemeral ports, no fixed sleeps
 // where a condition can be waited for.
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -64,6 +65,8 @@ class DemoUpstream {
   int requests() const;
   // How many connections it has open (besides the one asking).
   int connections() const;
+  // How many connections it has accepted, ever (not counting those that asked).
+  int accepted() const;
 
  private:
   TempDir dir_;
@@ -140,6 +143,25 @@ class Client {
   bool fill();
   int fd_ = -1;
   std::string buffer_;
+};
+
+// A parameterized suite whose cases all go through one gateway in front of one
+// demo upstream (catch-all route), started once for the suite.
+template <class Param>
+class GatewaySuite : public ::testing::TestWithParam<Param> {
+ protected:
+  static void SetUpTestSuite() {
+    up = new DemoUpstream();
+    gw = new Gateway(Env{{"GATEHOUSE_ROUTE_ALL_PATH", "/"}, {"GATEHOUSE_ROUTE_ALL_UPSTREAM", up->url()}});
+  }
+  static void TearDownTestSuite() {
+    delete gw;
+    delete up;
+    gw = nullptr;
+    up = nullptr;
+  }
+  static inline DemoUpstream* up = nullptr;
+  static inline Gateway* gw = nullptr;
 };
 
 // One request on a new connection.

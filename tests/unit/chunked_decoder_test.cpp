@@ -70,8 +70,9 @@ TEST(ChunkedDecoder, RefusesEachViolationWithAReason) {
       {"5;\r\n", "chunk extension without a name"},
       {"5;a=\r\n", "chunk extension without a value"},
       {"5;a =\r\n", "chunk extension without a value"},
-      {"5;a\x01\r\n", "invalid character after chunk size"},
-      {"5;a=\"b\x7f\"\r\n", "control character in chunk extension"},
+      {"5;a\x01\r\n", "control character in chunk line"},
+      {"5;a=\"b\x7f\"\r\n", "control character in chunk line"},
+      {"5;a=b\x80\r\n", "invalid character after chunk size"},
       {"5;a=\"b\r\n", "unterminated quoted string in chunk extension"},
       {"5\nhello", "bare LF in chunked body"},
       {"5\rhello", "bare CR in chunked body"},
@@ -106,6 +107,23 @@ TEST(ChunkedDecoder, GarbageIsRefusedBeforeItsLineEnds) {
     d.decode(partial, out, sizeof out);
     EXPECT_FALSE(d.failed()) << partial << ": " << d.error();
     EXPECT_FALSE(d.done()) << partial;
+  }
+}
+
+TEST(ChunkedDecoder, ALineAtTheLimitPassesHoweverItIsSplit) {
+  // 8 bytes of chunk line allowed: "5;abcde" is 7, "5;abcdef" is 8, "5;abcdefg" is 9.
+  for (std::size_t piece : {1, 2, 3, 8, 9, 100}) {
+    for (const auto& [line, ok] : {std::pair{"5;abcdef", true}, std::pair{"5;abcdefg", false}}) {
+      ChunkedDecoder d(64, 8);
+      std::string wire = std::string(line) + "\r\nhello\r\n0\r\n\r\n", held;
+      char out[16];
+      for (std::size_t fed = 0; fed < wire.size() && !d.failed() && !d.done(); fed += piece) {
+        held += wire.substr(fed, piece);
+        auto step = d.decode(held, out, sizeof out);
+        held.erase(0, step.consumed);
+      }
+      EXPECT_EQ(d.done(), ok) << line << " in pieces of " << piece << ": " << d.error();
+    }
   }
 }
 

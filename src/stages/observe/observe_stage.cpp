@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "gatehouse/forwarded.hpp"
+#include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/request_id.hpp"
 #include "gatehouse/stages.hpp"
 #include "gatehouse/worker.hpp"
@@ -26,8 +27,7 @@ class ObserveStage final : public Stage {
 
     // Several X-Forwarded-For lines form one list (RFC 9110 §5.3).
     std::string incoming_for;
-    for (auto it = req.find("X-Forwarded-For"); it != req.end() && beast::iequals(it->name_string(), "X-Forwarded-For"); ++it)
-      incoming_for += (incoming_for.empty() ? "" : ", ") + std::string(it->value());
+    for_each_value(req, "X-Forwarded-For", [&](std::string_view v) { incoming_for.append(incoming_for.empty() ? "" : ", ").append(v); });
     auto f = compute_forwarded(ex.peer_address, incoming_for.empty() ? std::nullopt : std::optional<std::string_view>(incoming_for),
                                field(req, "X-Forwarded-Proto"), field(req, "X-Forwarded-Host"), ex.client_tls ? "https" : "http",
                                req[http::field::host], ex.worker.settings().trusted_proxies);
@@ -48,13 +48,15 @@ class ObserveStage final : public Stage {
     auto& req = ex.request;
     const std::string& name = ex.worker.settings().via_name;
     std::string via;
-    for (auto it = req.find(http::field::via); it != req.end() && it->name() == http::field::via; ++it) {
-      if (via_lists(it->value(), name)) {
-        ex.answer_problem(ErrorCode::loop_detected,
-                          fmt::format("the request already passed through {} (Via); a route points back at this gateway", name));
-        return false;
-      }
-      via.append(via.empty() ? "" : ", ").append(it->value());
+    bool loop = false;
+    for_each_value(req, http::field::via, [&](std::string_view v) {
+      loop = loop || via_lists(v, name);
+      via.append(via.empty() ? "" : ", ").append(v);
+    });
+    if (loop) {
+      ex.answer_problem(ErrorCode::loop_detected,
+                        fmt::format("the request already passed through {} (Via); a route points back at this gateway", name));
+      return false;
     }
     via.append(via.empty() ? "" : ", ").append(req.version() == 10 ? "1.0 " : "1.1 ").append(name);
     req.set(http::field::via, via);
