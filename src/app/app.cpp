@@ -24,17 +24,26 @@ std::size_t open_connections(const std::vector<std::unique_ptr<Worker>>& workers
   return n;
 }
 
-// Waits for SIGTERM/SIGINT on the main thread.
-int wait_for_signal() {
-  asio::io_context io(1);
-  asio::signal_set signals(io, SIGTERM, SIGINT);
-  int received = 0;
-  signals.async_wait([&](const error_code& ec, int sig) {
-    if (!ec) received = sig;
-  });
-  io.run();
-  return received;
-}
+// SIGTERM/SIGINT, awaited on the main thread. The handler is installed while
+// the signals are still blocked, before the gateway says it listens: a signal
+// sent the moment it is up is then caught and drained, not fatal.
+class StopSignals {
+ public:
+  StopSignals() : signals_(io_, SIGTERM, SIGINT) {
+    signals_.async_wait([this](const error_code& ec, int sig) {
+      if (!ec) received_ = sig;
+    });
+  }
+  int wait() {
+    io_.run();
+    return received_;
+  }
+
+ private:
+  asio::io_context io_{1};
+  asio::signal_set signals_;
+  int received_ = 0;
+};
 
 // Each connection needs a descriptor, and a proxied one two. Raises the soft
 // limit to the hard one (as nginx's worker_rlimit_nofile or Go do), and warns
@@ -93,6 +102,7 @@ int run_gateway(const Settings& settings) {
   sigaddset(&mask, SIGINT);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  StopSignals stop_signals;
 
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<asio::io_context*> contexts;
@@ -137,7 +147,7 @@ int run_gateway(const Settings& settings) {
 
   pthread_sigmask(SIG_UNBLOCK, &mask, nullptr);
 
-  int sig = wait_for_signal();
+  int sig = stop_signals.wait();
   ops_log().info("received {}, draining for up to {} ms", sig == SIGINT ? "SIGINT" : "SIGTERM", settings.drain_timeout.count());
   shared.draining = true;
   for (auto& w : workers) asio::post(w->io(), [&w] { w->begin_drain(); });
