@@ -9,10 +9,11 @@
 namespace gatehouse {
 
 // Writes access-log lines to a file descriptor (stdout) from its own thread,
-// so that a slow stdout never blocks a worker. Workers append whole lines to
-// a bounded buffer under a short lock (never held across an await); the
-// writer thread swaps the buffer and writes it out. When the buffer is full
-// the line is dropped and counted: the last resort, reported on exit.
+// so that a slow stdout never blocks a worker. Workers hand over batches of
+// whole lines (see Worker::complete_request) to a bounded buffer under a
+// short lock, never held across an await; the writer thread swaps the buffer
+// and writes it out with one write(). When the buffer is full the batch is
+// dropped and its lines counted: the last resort, reported on exit.
 class LogWriter {
  public:
   explicit LogWriter(int fd, std::size_t max_buffered_bytes = 16u << 20);
@@ -20,7 +21,8 @@ class LogWriter {
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
 
-  void write(std::string_view lines);
+  // `lines` holds `count` whole lines.
+  void write(std::string_view lines, std::size_t count = 1);
   // Writes out everything buffered and stops the thread.
   void stop();
   std::uint64_t dropped_lines() const { return dropped_.load(std::memory_order_relaxed); }

@@ -58,6 +58,9 @@ class Worker {
   EndpointSet& endpoints(const Route& route);
 
   // The `complete` step, once per request: metrics, then the access line.
+  // Lines are gathered per worker and handed to the log writer once per turn
+  // of the event loop, not once per line (one lock and at most one wake-up of
+  // the writer thread per batch).
   void complete_request(const RequestInfo& info);
   // Sends a report when the request failed in a way the settings ask to report.
   void report_failure(const Exchange& ex);
@@ -98,7 +101,11 @@ class Worker {
   RequestIdGenerator request_ids_;
   std::vector<EndpointSet> endpoint_sets_;  // one per route, in settings order
   std::unordered_set<ConnectionEntry*> connections_;
-  std::string line_buffer_;
+  void flush_access_lines();
+  std::string access_batch_;          // whole lines not yet handed to the log writer
+  std::size_t access_batch_lines_ = 0;
+  bool flush_posted_ = false;
+  bool shutting_down_ = false;        // the io_context is going: no more posting
   std::atomic<std::size_t> open_{0};
   MetricsShard metrics_;
 };

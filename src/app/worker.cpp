@@ -11,13 +11,15 @@ Worker::Worker(unsigned index, SharedState& shared)
     : index_(index), shared_(shared), io_(std::make_unique<asio::io_context>(1)), pipeline_(make_default_pipeline()) {
   endpoint_sets_.reserve(shared.settings.routes.size());
   for (const auto& route : shared.settings.routes) endpoint_sets_.emplace_back(route, shared.settings);
-  line_buffer_.reserve(1024);
+  access_batch_.reserve(16 * 1024);
 }
 
 Worker::~Worker() {
   acceptor_.reset();
   for (auto& set : endpoint_sets_) set.close_all_idle();
-  io_.reset();
+  shutting_down_ = true;
+  io_.reset();  // requests cut off now still complete, into the batch
+  flush_access_lines();
 }
 
 EndpointSet& Worker::endpoints(const Route& route) {
@@ -30,9 +32,25 @@ void Worker::complete_request(const RequestInfo& info) {
   std::string_view at = error_code_level(info.code);
   if (level == LogLevel::warn && at == "info") return;
   if (level == LogLevel::error && at != "error") return;
-  line_buffer_.clear();
-  append_access_line(line_buffer_, info, shared_.settings.log_format);
-  shared_.access_log.write(line_buffer_);
+  append_access_line(access_batch_, info, shared_.settings.log_format);
+  ++access_batch_lines_;
+  constexpr std::size_t kFlushAt = 64 * 1024;
+  if (shutting_down_ || access_batch_.size() >= kFlushAt) {
+    flush_access_lines();
+  } else if (!flush_posted_) {
+    // Runs after the handlers already queued: every request that completes
+    // in this turn of the loop joins the same batch.
+    flush_posted_ = true;
+    asio::post(*io_, [this] { flush_access_lines(); });
+  }
+}
+
+void Worker::flush_access_lines() {
+  flush_posted_ = false;
+  if (access_batch_lines_ == 0) return;
+  shared_.access_log.write(access_batch_, access_batch_lines_);
+  access_batch_.clear();
+  access_batch_lines_ = 0;
 }
 
 namespace {

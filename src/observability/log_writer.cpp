@@ -13,16 +13,20 @@ LogWriter::LogWriter(int fd, std::size_t max_buffered_bytes) : fd_(fd), max_byte
 
 LogWriter::~LogWriter() { stop(); }
 
-void LogWriter::write(std::string_view lines) {
+void LogWriter::write(std::string_view lines, std::size_t count) {
+  bool was_empty;
   {
     std::lock_guard lock(mutex_);
     if (pending_.size() + lines.size() > max_bytes_) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
+      dropped_.fetch_add(count, std::memory_order_relaxed);
       return;
     }
+    was_empty = pending_.empty();
     pending_.append(lines);
   }
-  wake_.notify_one();
+  // The writer sleeps only when nothing is pending: a wake-up is needed only
+  // for the first batch after it emptied the buffer.
+  if (was_empty) wake_.notify_one();
 }
 
 void LogWriter::stop() {
