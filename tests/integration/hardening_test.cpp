@@ -5,6 +5,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <set>
 #include <thread>
 
@@ -267,6 +272,83 @@ TEST(DateAndVia, ARouteThatPointsBackAtTheGatewayIs508NotAnEndlessLoop) {
 }
 
 // --- 5. Small conformance points ---------------------------------------------
+
+namespace {
+
+// A loopback listener that takes one connection and keeps the first bytes
+// the client sends: for an https:// upstream, the real TLS ClientHello.
+class ClientHelloCatcher {
+ public:
+  ClientHelloCatcher() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(listener_, 4);
+    socklen_t len = sizeof a;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      int c = accept(listener_, nullptr, nullptr);
+      if (c < 0) return;
+      timeval tv{5, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char buf[4096];
+      ssize_t n = recv(c, buf, sizeof buf, 0);
+      if (n > 0) hello_.assign(buf, static_cast<std::size_t>(n));
+      close(c);
+    });
+  }
+  ~ClientHelloCatcher() {
+    shutdown(listener_, SHUT_RDWR);
+    close(listener_);
+    if (thread_.joinable()) thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+  const std::string& hello() {
+    if (thread_.joinable()) thread_.join();
+    return hello_;
+  }
+
+ private:
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::string hello_;
+};
+
+// The server_name (SNI) of a ClientHello, "" when it has none (RFC 8446 §4.1.2, RFC 6066 §3).
+std::string sni_of(const std::string& hello) {
+  auto byte = [&](std::size_t i) { return i < hello.size() ? static_cast<unsigned char>(hello[i]) : 0u; };
+  auto u16 = [&](std::size_t i) { return (byte(i) << 8) | byte(i + 1); };
+  if (byte(0) != 0x16 || byte(5) != 0x01) return "not a ClientHello";
+  std::size_t p = 5 + 4 + 2 + 32;  // record and handshake headers, version, random
+  p += 1 + byte(p);                // session id
+  p += 2 + u16(p);                 // cipher suites
+  p += 1 + byte(p);                // compression methods
+  std::size_t end = p + 2 + u16(p);
+  for (p += 2; p + 4 <= end && p + 4 <= hello.size(); p += 4 + u16(p + 2)) {
+    if (u16(p) != 0) continue;  // not server_name
+    std::size_t name_len = u16(p + 4 + 3);
+    return hello.substr(p + 4 + 5, name_len);
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Conformance, AnIpLiteralIsNeverSentAsSniButAHostNameIs) {
+  ClientHelloCatcher by_address;
+  Gateway gw{{{"GATEHOUSE_ROUTE_A_PATH", "/"}, {"GATEHOUSE_ROUTE_A_UPSTREAM", "https://127.0.0.1:" + std::to_string(by_address.port())}}};
+  EXPECT_EQ(http_request(gw.port(), "GET", "/").status, 502);  // the catcher never answers the handshake
+  EXPECT_EQ(sni_of(by_address.hello()), "");
+
+  ClientHelloCatcher by_name;
+  Gateway named{{{"GATEHOUSE_ROUTE_A_PATH", "/"}, {"GATEHOUSE_ROUTE_A_UPSTREAM", "https://localhost:" + std::to_string(by_name.port())}}};
+  EXPECT_EQ(http_request(named.port(), "GET", "/").status, 502);
+  EXPECT_EQ(sni_of(by_name.hello()), "localhost");
+}
 
 TEST(Conformance, OptionsStarIsAnsweredLocallyWithAllow) {
   DemoUpstream up;
