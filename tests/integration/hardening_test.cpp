@@ -280,15 +280,8 @@ namespace {
 class ClientHelloCatcher {
  public:
   ClientHelloCatcher() {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listener_ = bind_loopback(port_);
     listen(listener_, 4);
-    socklen_t len = sizeof a;
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
     thread_ = std::thread([this] {
       int c = accept(listener_, nullptr, nullptr);
       if (c < 0) return;

@@ -53,15 +53,8 @@ std::size_t line_count(const std::string& text) {
 class BusyPort {
  public:
   BusyPort() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fd_ = bind_loopback(port_);
     listen(fd_, 1);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
   }
   ~BusyPort() { close(fd_); }
   std::string port() const { return std::to_string(port_); }

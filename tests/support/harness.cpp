@@ -334,7 +334,7 @@ Response http_request(std::uint16_t port, const std::string& method, const std::
   return *r;
 }
 
-std::uint16_t unused_port() {
+int bind_loopback(std::uint16_t& port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -342,8 +342,14 @@ std::uint16_t unused_port() {
   bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   socklen_t len = sizeof a;
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+std::uint16_t unused_port() {
+  std::uint16_t port = 0;
+  ::close(bind_loopback(port));
+  return port;
 }
 
 double metric_sample(const std::string& exposition, const std::string& series) {

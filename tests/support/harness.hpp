@@ -168,6 +168,10 @@ class GatewaySuite : public ::testing::TestWithParam<Param> {
 Response http_request(std::uint16_t port, const std::string& method, const std::string& target,
                       const std::vector<std::string>& headers = {}, const std::string& body = {});
 
+// A TCP socket bound to an ephemeral port on 127.0.0.1 (not yet listening);
+// `port` receives the port. The caller owns and closes the descriptor.
+int bind_loopback(std::uint16_t& port);
+
 // A loopback port nothing listens on (bound, read, closed): for "refused" tests
 // and for servers that cannot bind port 0 themselves.
 std::uint16_t unused_port();
