@@ -51,13 +51,15 @@ int main(int argc, char** argv) {
   try {
     auto env = gatehouse::effective_environment(".env");
     auto settings = gatehouse::load_settings(env, std::thread::hardware_concurrency());
+    auto stages = gatehouse::default_stage_factories();
+    gatehouse::configure_stages(stages, env, settings);
     if (check_only) {
       gatehouse::check_tls_files(settings);
       std::fputs(gatehouse::describe_settings(settings).c_str(), stdout);
       return 0;
     }
     gatehouse::configure_ops_log(settings.log_level);
-    return gatehouse::run_gateway(settings);
+    return gatehouse::run_gateway(settings, stages);
   } catch (const gatehouse::ConfigError& e) {
     std::fprintf(stderr, "gatehouse: configuration error: %s\n", e.what());
     return kConfigErrorExit;

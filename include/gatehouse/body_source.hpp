@@ -33,6 +33,9 @@ class BodySource {
   virtual bool done() const = 0;
   // Bytes the source has produced so far.
   virtual std::uint64_t consumed() const = 0;
+  // A hint: the next read would not wait for I/O (its bytes are at hand).
+  // The session then sends the response head and the first piece together.
+  virtual bool ready() const { return false; }
 };
 
 // A body held in memory (local answers: problems, health).
@@ -48,6 +51,7 @@ class TextBody final : public BodySource {
   asio::awaitable<BodyRead> read(asio::mutable_buffer into) override;
   bool done() const override { return offset_ == text_.size(); }
   std::uint64_t consumed() const override { return offset_; }
+  bool ready() const override { return true; }
 
  private:
   std::string text_;

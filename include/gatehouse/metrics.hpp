@@ -62,6 +62,12 @@ struct MetricsShard {
   // Retries the upstream stage made, by route and why (connect failure or a dead pooled connection).
   std::map<RouteReason, std::uint64_t> upstream_retries;
   std::uint64_t request_headers_dropped = 0;  // fields with '_' in their names
+  // Work that outlives a request (background_work.hpp), by kind.
+  struct BackgroundStats {
+    std::int64_t running = 0;
+    std::uint64_t done = 0, failed = 0, cancelled = 0, rejected = 0;
+  };
+  std::map<std::string, BackgroundStats, std::less<>> background;
   std::int64_t in_flight = 0;
   std::int64_t client_connections = 0;
   std::int64_t upstream_connections = 0;

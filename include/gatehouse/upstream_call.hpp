@@ -1,13 +1,37 @@
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
 
 #include "gatehouse/body_source.hpp"
 #include "gatehouse/endpoint_set.hpp"
-#include "gatehouse/exchange.hpp"
+#include "gatehouse/header_hygiene.hpp"
+#include "gatehouse/metrics.hpp"
 
 namespace gatehouse {
+
+// What every upstream call of one worker shares: its event loop, the TLS
+// context for https:// upstreams, the open-connection gauge.
+struct UpstreamContext {
+  asio::io_context& io;
+  ssl::context& tls;
+  bool verify_tls = true;
+  std::int64_t& open_connections;       // the worker's gauge
+  const std::atomic<bool>& draining;    // no connection goes back to a pool while draining
+};
+
+// A request as it goes upstream: its head, the body to send after it, and
+// how to frame it. Each attempt sets the head's target to the endpoint's
+// path prefix followed by `target`, and Host to the endpoint's authority
+// when `endpoint_host` (a route's upstreams may differ in both).
+struct UpstreamRequest {
+  http::request<http::buffer_body>& message;
+  BodySource& body;
+  Framing framing;
+  std::string target;          // path and query below the endpoint's path prefix
+  bool endpoint_host = false;  // send the endpoint's host:port as Host
+};
 
 // How one attempt at an upstream ended.
 struct AttemptResult {
@@ -42,31 +66,42 @@ struct BodyStart {
 // the body has been read to the end and both sides allow keep-alive.
 class UpstreamCall final : public BodySource {
  public:
-  UpstreamCall(Worker& w, EndpointSet& set, Endpoint& endpoint, const Route& route);
+  UpstreamCall(UpstreamContext& ctx, EndpointSet& set, Endpoint& endpoint, const RouteOptions& options);
   ~UpstreamCall() override;
 
-  asio::awaitable<AttemptResult> run(Exchange& ex, BodyStart& start);
+  asio::awaitable<AttemptResult> run(UpstreamRequest& req, BodyStart& start);
 
   asio::awaitable<BodyRead> read(asio::mutable_buffer into) override;
   bool done() const override { return parser_ && parser_->is_done(); }
   std::uint64_t consumed() const override { return consumed_; }
+  bool ready() const override { return parser_ && (parser_->is_done() || (conn_ && conn_->buffer.size() > 0)); }
+
+  // After a response: its head (hop-by-hop fields removed) and body length when known.
+  http::response_header<>& head() { return parser_->get().base(); }
+  std::optional<std::uint64_t> length() const;
+  const std::string& authority() const { return endpoint_.authority; }
+  std::int64_t connect_us() const { return connect_us_; }
+  bool request_sent() const { return request_complete_; }
+  // From sending the request to the last response byte; unset until the body ended.
+  std::int64_t service_us() const { return service_us_; }
 
  private:
-  asio::awaitable<AttemptResult> connect(RequestInfo& info);
-  asio::awaitable<AttemptResult> send_request(Exchange& ex, BodyStart& start);
-  asio::awaitable<AttemptResult> read_response_head(Exchange& ex, const BodyStart& start);
+  asio::awaitable<AttemptResult> connect();
+  asio::awaitable<AttemptResult> send_request(UpstreamRequest& req, BodyStart& start);
+  asio::awaitable<AttemptResult> read_response_head(UpstreamRequest& req, const BodyStart& start);
   void finish();
 
-  Worker& w_;
+  UpstreamContext& ctx_;
   EndpointSet& set_;
   Endpoint& endpoint_;
-  const Route& route_;
+  const RouteOptions& options_;
   std::unique_ptr<UpstreamConnection> conn_;
   bool reused_ = false;
   bool request_complete_ = false;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::uint64_t consumed_ = 0;
-  RequestInfo* info_ = nullptr;
+  std::int64_t connect_us_ = RequestInfo::kUnset;
+  std::int64_t service_us_ = RequestInfo::kUnset;
   std::chrono::steady_clock::time_point service_start_{};
 };
 

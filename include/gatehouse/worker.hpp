@@ -6,7 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "gatehouse/endpoint_set.hpp"
+#include "gatehouse/background_work.hpp"
 #include "gatehouse/log_writer.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/net.hpp"
@@ -15,6 +15,8 @@
 #include "gatehouse/request_info.hpp"
 #include "gatehouse/route_table.hpp"
 #include "gatehouse/settings.hpp"
+#include "gatehouse/stage_factory.hpp"
+#include "gatehouse/upstream_client.hpp"
 
 namespace gatehouse {
 
@@ -35,6 +37,7 @@ struct SharedState {
   ssl::context* server_tls = nullptr;  // null: plain HTTP on the public port
   ssl::context& upstream_tls;
   ErrorReporter* reporter = nullptr;   // null: no tracker configured
+  const StageFactories* stages = nullptr;  // the pipeline each worker builds; null: none (tests set their own)
   std::atomic<bool> draining{false};
 };
 
@@ -51,11 +54,14 @@ class Worker {
   const Settings& settings() const { return shared_.settings; }
   const RouteTable& routes() const { return shared_.routes; }
   const Pipeline& pipeline() const { return pipeline_; }
-  ssl::context& upstream_tls() { return shared_.upstream_tls; }
+  // Replaces the pipeline (tests build their own from services()).
+  void use_pipeline(Pipeline p) { pipeline_ = std::move(p); }
+  StageServices& services() { return services_; }
   ssl::context* settings_tls() { return shared_.server_tls; }
   bool draining() const { return shared_.draining.load(std::memory_order_relaxed); }
   RequestIdGenerator& request_ids() { return request_ids_; }
-  EndpointSet& endpoints(const Route& route);
+  UpstreamClient& upstream() { return upstream_; }
+  BackgroundWork& background() { return background_; }
 
   // The `complete` step, once per request: metrics, then the access line.
   // Lines are gathered per worker and handed to the log writer once per turn
@@ -68,7 +74,8 @@ class Worker {
   MetricsShard& metrics() { return metrics_; }
 
   void serve(tcp::acceptor acceptor);
-  // Posted from the main thread on SIGTERM: stop accepting, close idle connections.
+  // Posted from the main thread on SIGTERM: stop accepting, close idle
+  // connections, cancel background work.
   void begin_drain();
   // Read from the main thread while draining, hence atomic.
   std::size_t open_connections() const { return open_.load(std::memory_order_relaxed); }
@@ -97,9 +104,12 @@ class Worker {
   // their lines) while everything they touch is still alive.
   std::unique_ptr<asio::io_context> io_;
   std::optional<tcp::acceptor> acceptor_;
-  Pipeline pipeline_;
+  MetricsShard metrics_;
   RequestIdGenerator request_ids_;
-  std::vector<EndpointSet> endpoint_sets_;  // one per route, in settings order
+  UpstreamClient upstream_;
+  BackgroundWork background_;
+  StageServices services_;
+  Pipeline pipeline_;
   std::unordered_set<ConnectionEntry*> connections_;
   void flush_access_lines();
   std::string access_batch_;          // whole lines not yet handed to the log writer
@@ -107,7 +117,6 @@ class Worker {
   bool flush_posted_ = false;
   bool shutting_down_ = false;        // the io_context is going: no more posting
   std::atomic<std::size_t> open_{0};
-  MetricsShard metrics_;
 };
 
 // Serves one accepted connection until it closes (src/server/session.cpp).

@@ -71,13 +71,14 @@ void check_tls_files(const Settings& settings) {
   make_upstream_tls_context(settings);
 }
 
-int run_gateway(const Settings& settings) {
+int run_gateway(const Settings& settings, const StageFactories& stages) {
   check_file_descriptor_limit();
   LogWriter access_log(STDOUT_FILENO);
   std::optional<ssl::context> server_tls;
   if (settings.tls_enabled()) server_tls.emplace(make_server_tls_context(settings));
   ssl::context upstream_tls = make_upstream_tls_context(settings);
   SharedState shared{settings, RouteTable(settings.routes), access_log, server_tls ? &*server_tls : nullptr, upstream_tls};
+  shared.stages = &stages;
 
   // Its own TLS context: trackers are verified against the system's store.
   ssl::context tracker_tls(ssl::context::tls_client);

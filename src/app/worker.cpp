@@ -7,23 +7,31 @@
 
 namespace gatehouse {
 
+namespace {
+// The most background tasks one worker runs at once (revalidations, outcome recording).
+constexpr std::size_t kBackgroundLimit = 1024;
+}  // namespace
+
 Worker::Worker(unsigned index, SharedState& shared)
-    : index_(index), shared_(shared), io_(std::make_unique<asio::io_context>(1)), pipeline_(make_default_pipeline()) {
-  endpoint_sets_.reserve(shared.settings.routes.size());
-  for (const auto& route : shared.settings.routes) endpoint_sets_.emplace_back(route, shared.settings);
+    : index_(index),
+      shared_(shared),
+      io_(std::make_unique<asio::io_context>(1)),
+      upstream_(UpstreamContext{*io_, shared.upstream_tls, shared.settings.upstream_tls_verify, metrics_.upstream_connections,
+                                shared.draining},
+                shared.settings, metrics_),
+      background_(*io_, kBackgroundLimit, metrics_),
+      services_{*io_, shared.settings, shared.routes, metrics_, background_, upstream_, request_ids_, shared.draining, shared.reporter} {
+  if (shared.stages)
+    for (const auto& factory : *shared.stages) pipeline_.add(factory->create(services_));
   access_batch_.reserve(16 * 1024);
 }
 
 Worker::~Worker() {
   acceptor_.reset();
-  for (auto& set : endpoint_sets_) set.close_all_idle();
+  upstream_.close_all_idle();
   shutting_down_ = true;
   io_.reset();  // requests cut off now still complete, into the batch
   flush_access_lines();
-}
-
-EndpointSet& Worker::endpoints(const Route& route) {
-  return endpoint_sets_[static_cast<std::size_t>(&route - shared_.settings.routes.data())];
 }
 
 void Worker::complete_request(const RequestInfo& info) {
@@ -120,8 +128,7 @@ asio::awaitable<void> Worker::sweep_loop() {
     timer.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await timer.async_wait(use_nothrow);
     if (ec) break;
-    auto now = std::chrono::steady_clock::now();
-    for (auto& set : endpoint_sets_) set.sweep(now);
+    upstream_.sweep(std::chrono::steady_clock::now());
   }
 }
 
@@ -134,7 +141,8 @@ void Worker::begin_drain() {
       e->lowest->cancel();
       e->lowest->socket().cancel(ignored);  // also ends a wait for readability
     }
-  for (auto& set : endpoint_sets_) set.close_all_idle();
+  upstream_.close_all_idle();
+  background_.cancel_all();
 }
 
 }  // namespace gatehouse

@@ -54,6 +54,14 @@ void MetricsShard::merge(const MetricsShard& o) {
   for (const auto& [k, v] : o.bytes_out) bytes_out[k] += v;
   for (const auto& [k, v] : o.upstream_retries) upstream_retries[k] += v;
   request_headers_dropped += o.request_headers_dropped;
+  for (const auto& [kind, b] : o.background) {
+    auto& mine = background[kind];
+    mine.running += b.running;
+    mine.done += b.done;
+    mine.failed += b.failed;
+    mine.cancelled += b.cancelled;
+    mine.rejected += b.rejected;
+  }
   in_flight += o.in_flight;
   client_connections += o.client_connections;
   upstream_connections += o.upstream_connections;

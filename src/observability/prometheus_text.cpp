@@ -123,6 +123,15 @@ std::string render_metrics(const ExpositionInput& in, ExpositionFormat f) {
   w.family("gatehouse_request_headers_dropped_total", "counter", "Request header fields dropped because their names contain '_'.");
   w.sample("gatehouse_request_headers_dropped_total", "", std::to_string(m.request_headers_dropped));
 
+  w.family("gatehouse_background_tasks", "gauge", "Work running after its request ended (revalidations, outcome recording), by kind.");
+  for (const auto& [kind, b] : m.background) w.sample("gatehouse_background_tasks", fmt::format("kind=\"{}\"", kind), std::to_string(b.running));
+  w.family("gatehouse_background_tasks_total", "counter", "Background tasks by kind and how they ended (rejected: over the limit or draining).");
+  for (const auto& [kind, b] : m.background) {
+    for (auto [result, n] : {std::pair<std::string_view, std::uint64_t>{"done", b.done}, {"failed", b.failed},
+                             {"cancelled", b.cancelled}, {"rejected", b.rejected}})
+      w.sample("gatehouse_background_tasks_total", fmt::format("kind=\"{}\",result=\"{}\"", kind, result), std::to_string(n));
+  }
+
   w.family("gatehouse_http_requests_in_flight", "gauge", "Requests being served now.");
   w.sample("gatehouse_http_requests_in_flight", "", std::to_string(m.in_flight));
   w.family("gatehouse_client_connections", "gauge", "Open client connections.");

@@ -11,6 +11,7 @@
 #include "gatehouse/clock.hpp"
 #include "gatehouse/header_reader.hpp"
 #include "gatehouse/io_errors.hpp"
+#include "gatehouse/metrics.hpp"
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/worker.hpp"
 
@@ -45,6 +46,32 @@ class RequestCompletion {
   Worker& w_;
   RequestInfo& info_;
   Clock::time_point start_;
+};
+
+// Runs the pipeline's completion hooks when the exchange ends, however it
+// ends; declared after RequestCompletion, so the hooks run before the access
+// line is written and may still add to it. An exchange whose frame is
+// destroyed before the session set its ending was cut off by a shutdown.
+class ExchangeEnd {
+ public:
+  ExchangeEnd(const Pipeline& p, Exchange& ex, const BodySource& client_body) : pipeline_(p), ex_(ex), client_body_(client_body) {}
+  ~ExchangeEnd() {
+    RequestInfo& info = ex_.info;
+    info.bytes_in = client_body_.consumed();
+    outcome.status = info.status;
+    outcome.body_bytes = info.bytes_out;
+    outcome.request_sent = ex_.request_sent;
+    pipeline_.complete(ex_, outcome);
+  }
+  ExchangeEnd(const ExchangeEnd&) = delete;
+  ExchangeEnd& operator=(const ExchangeEnd&) = delete;
+
+  Outcome outcome{Outcome::Ending::shutdown};
+
+ private:
+  const Pipeline& pipeline_;
+  Exchange& ex_;
+  const BodySource& client_body_;
 };
 
 // The client's request body, read piece by piece: Content-Length bytes, or a
@@ -227,12 +254,13 @@ class Session {
     ex.client_tls = tls_;
     ex.request_framing = framing;
     body.limit_to(&ex.request_body_limit);
+    ExchangeEnd end(w_.pipeline(), ex, body);
 
     co_await w_.pipeline().run(ex);
 
     // A body left unread cannot be skipped safely: close after answering.
     bool keep_alive = parser.keep_alive() && !ex.close_connection && !w_.draining() && body.done();
-    keep_alive = co_await write_response(ex, request.version(), keep_alive);
+    keep_alive = co_await write_response(ex, request.version(), keep_alive, end.outcome.ending);
     w_.report_failure(ex);  // while the request's headers are still here
     co_return keep_alive;
   }
@@ -300,51 +328,77 @@ class Session {
     info.bytes_out = ec ? 0 : res.body().size();
   }
 
-  asio::awaitable<bool> write_response(Exchange& ex, unsigned version, bool keep_alive) {
+  // Writes the response through the response filters. The head leaves with
+  // the first piece of the body when that piece is already at hand (one write,
+  // one packet for a small response); otherwise at once, so that a slow or
+  // streaming body does not hold it back. `ending` says how it went.
+  asio::awaitable<bool> write_response(Exchange& ex, unsigned version, bool keep_alive, Outcome::Ending& ending) {
     RequestInfo& info = ex.info;
+    ending = Outcome::Ending::client_gone;
     // The client is gone: nothing to write, and the line says 499.
     if (info.code == ErrorCode::client_closed) co_return false;
     if (!ex.answered()) ex.answer_problem(ErrorCode::internal, "no stage answered the request");
     auto& res = ex.response;
     ensure_date(res);
     bool has_body = !ex.is_head() && !status_has_no_body(res.result_int());
+    FilterChain& filters = ex.response_filters();
+    if (has_body && !filters.keeps_length()) ex.response_length.reset();
     keep_alive = prepare_client_response(res, version, ex.is_head(), keep_alive, has_body ? ex.response_length : std::nullopt, has_body);
+    // Once the head is out, an upstream failure can only be an abrupt close.
+    Outcome::Ending delivered = upstream_error_reason(info.code).empty() ? Outcome::Ending::delivered : Outcome::Ending::upstream_failed;
 
     auto& tcp = beast::get_lowest_layer(stream_);
     http::response_serializer<http::buffer_body> sr{res};
-    tcp.expires_after(settings().client_idle_timeout);
     if (!has_body) {
-      res.body().data = nullptr;
-      res.body().size = 0;
-      res.body().more = false;
+      res.body() = {nullptr, 0, false};
+      tcp.expires_after(settings().client_idle_timeout);
       auto [ec, n] = co_await http::async_write(stream_, sr, use_nothrow);
       if (ec) co_return client_gone(info, ec, false);
       info.status = res.result_int();
+      ending = delivered;
       co_return keep_alive;
     }
-    auto [hec, hn] = co_await http::async_write_header(stream_, sr, use_nothrow);
-    if (hec) co_return client_gone(info, hec, false);
-    info.status = res.result_int();
 
+    BodySource& body = *ex.response_body();
     char chunk[kBodyPiece];
-    while (true) {
-      BodyRead r = co_await ex.response_body->read(asio::buffer(chunk));
-      if (!r.ok()) {
-        // The head is out; the only honest signal left is an abrupt close.
-        info.code = r.failure;
-        info.detail = std::move(r.detail);
-        co_return false;
+    bool head_sent = false;
+    bool last = false;
+    while (!last) {
+      std::string_view out;
+      if (head_sent || body.ready()) {
+        BodyRead r = co_await body.read(asio::buffer(chunk));
+        if (!r.ok()) {
+          if (!head_sent) co_await write_head_alone(res, sr, info);
+          // The head is out; the only honest signal left is an abrupt close.
+          info.code = r.failure;
+          info.detail = std::move(r.detail);
+          ending = Outcome::Ending::upstream_failed;
+          co_return false;
+        }
+        last = r.size == 0;
+        std::string_view piece(chunk, r.size);
+        out = filters.empty() ? piece : last ? filters.finish() : filters.push(piece);
+        if (out.empty() && !last && head_sent) continue;  // a filter holds these bytes back
       }
-      res.body().data = r.size ? chunk : nullptr;
-      res.body().size = r.size;
-      res.body().more = r.size > 0;
+      res.body() = {out.empty() ? nullptr : const_cast<char*>(out.data()), out.size(), !last};
       tcp.expires_after(settings().client_idle_timeout);
       auto [ec, n] = co_await http::async_write(stream_, sr, use_nothrow);
-      if (ec && ec != http::error::need_buffer) co_return client_gone(info, ec, true);
-      info.bytes_out += r.size;
-      if (r.size == 0) break;
+      if (ec && ec != http::error::need_buffer) co_return client_gone(info, ec, head_sent);
+      if (!head_sent) info.status = res.result_int();
+      head_sent = true;
+      info.bytes_out += out.size();
     }
+    ending = delivered;
     co_return keep_alive;
+  }
+
+  // Sends the head of `sr` with no body bytes (a body whose first read failed).
+  asio::awaitable<void> write_head_alone(http::response<http::buffer_body>& res, http::response_serializer<http::buffer_body>& sr,
+                                         RequestInfo& info) {
+    res.body() = {nullptr, 0, true};
+    beast::get_lowest_layer(stream_).expires_after(settings().client_idle_timeout);
+    auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
+    if (!ec) info.status = res.result_int();
   }
 
   bool client_gone(RequestInfo& info, const error_code& ec, bool head_sent) {

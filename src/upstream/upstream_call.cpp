@@ -4,7 +4,6 @@
 
 #include "gatehouse/clock.hpp"
 #include "gatehouse/request_target.hpp"
-#include "gatehouse/worker.hpp"
 
 namespace gatehouse {
 namespace {
@@ -43,34 +42,37 @@ ErrorCode classify_upstream_error(const error_code& ec) {
   return ErrorCode::upstream_reset;
 }
 
-UpstreamCall::UpstreamCall(Worker& w, EndpointSet& set, Endpoint& endpoint, const Route& route)
-    : w_(w), set_(set), endpoint_(endpoint), route_(route) {}
+UpstreamCall::UpstreamCall(UpstreamContext& ctx, EndpointSet& set, Endpoint& endpoint, const RouteOptions& options)
+    : ctx_(ctx), set_(set), endpoint_(endpoint), options_(options) {}
 
 UpstreamCall::~UpstreamCall() = default;  // an unfinished connection is closed with it
 
-asio::awaitable<AttemptResult> UpstreamCall::run(Exchange& ex, BodyStart& start) {
-  info_ = &ex.info;
-  ex.info.upstream = endpoint_.authority;
+asio::awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& start) {
   conn_ = set_.acquire(endpoint_, Clock::now());
   reused_ = conn_ != nullptr;
   if (!conn_) {
-    AttemptResult r = co_await connect(ex.info);
+    AttemptResult r = co_await connect();
     if (r.kind != AttemptResult::Kind::response) co_return r;
   }
   service_start_ = Clock::now();
-  AttemptResult sent = co_await send_request(ex, start);
+  AttemptResult sent = co_await send_request(req, start);
   if (sent.kind != AttemptResult::Kind::response) co_return sent;
-  co_return co_await read_response_head(ex, start);
+  co_return co_await read_response_head(req, start);
 }
 
-asio::awaitable<AttemptResult> UpstreamCall::connect(RequestInfo& info) {
+std::optional<std::uint64_t> UpstreamCall::length() const {
+  if (parser_->content_length() && !parser_->chunked()) return *parser_->content_length();
+  return std::nullopt;
+}
+
+asio::awaitable<AttemptResult> UpstreamCall::connect() {
   const UpstreamUrl& url = *endpoint_.url;
-  auto& io = w_.io();
-  auto& gauge = w_.metrics().upstream_connections;
-  conn_ = url.tls ? std::make_unique<UpstreamConnection>(io, w_.upstream_tls(), gauge) : std::make_unique<UpstreamConnection>(io, gauge);
+  auto& io = ctx_.io;
+  auto& gauge = ctx_.open_connections;
+  conn_ = url.tls ? std::make_unique<UpstreamConnection>(io, ctx_.tls, gauge) : std::make_unique<UpstreamConnection>(io, gauge);
   auto& tcp = conn_->tcp();
   auto start = Clock::now();
-  tcp.expires_after(route_.options.connect_timeout);
+  tcp.expires_after(options_.connect_timeout);
 
   std::vector<tcp::endpoint> targets;
   error_code ec;
@@ -94,29 +96,29 @@ asio::awaitable<AttemptResult> UpstreamCall::connect(RequestInfo& info) {
                             fmt::format("connect to {} failed: {}", endpoint_.authority, cec.message())};
   }
   tcp.socket().set_option(tcp::no_delay(true), ec);
-  bool verify = w_.settings().upstream_tls_verify;
+  bool verify = ctx_.verify_tls;
   error_code hec = co_await conn_->visit([&](auto& s) { return tls_handshake(s, url.host, verify); });
   if (hec)
     co_return AttemptResult{AttemptResult::Kind::connect_failed, ErrorCode::upstream_connect,
                             fmt::format("TLS handshake with {} failed: {}", endpoint_.authority, hec.message())};
-  info.connect_us = micros_since(start);
+  connect_us_ = micros_since(start);
   co_return AttemptResult::ok();
 }
 
-asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex, BodyStart& start) {
-  auto& req = ex.request;
+asio::awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& request, BodyStart& start) {
+  auto& req = request.message;
+  BodySource& body = request.body;
   const UpstreamUrl& url = *endpoint_.url;
-  req.target(upstream_path(ex.target.path, route_.path_prefix, route_.strip_prefix, url.path_prefix) +
-             (ex.target.has_query ? "?" + ex.target.query : std::string()));
-  if (!route_.options.preserve_host) req.set(http::field::host, url.authority());
-  apply_request_framing(req, ex.request_framing);
+  req.target(url.path_prefix + request.target);
+  if (request.endpoint_host) req.set(http::field::host, url.authority());
+  apply_request_framing(req, request.framing);
 
   auto& tcp = conn_->tcp();
-  auto timeout = route_.options.upstream_timeout;
+  auto timeout = options_.upstream_timeout;
   http::request_serializer<http::buffer_body> sr{req};
   auto write = [&]() { return conn_->visit([&](auto& s) { return http::async_write(s, sr, use_nothrow); }); };
   auto failure = [&](const error_code& ec) {
-    if (reused_ && start.replayable(ex.request_body))
+    if (reused_ && start.replayable(body))
       return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
     return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
                          fmt::format("sending the request to {} failed: {}", endpoint_.authority, ec.message())};
@@ -126,7 +128,7 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex, BodyStar
   // small body costs no packet of its own); the rest follows piece by piece
   // through the same buffer.
   std::size_t size = start.size;
-  bool last = ex.request_body.done();
+  bool last = body.done();
   bool head_sent = false;
   while (true) {
     req.body() = {size ? start.buffer.get() : nullptr, size, !last};
@@ -139,17 +141,16 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(Exchange& ex, BodyStar
     }
     head_sent = true;
     if (last) break;
-    BodyRead r = co_await ex.request_body.read(asio::buffer(start.buffer.get(), kBodyPiece));
+    BodyRead r = co_await body.read(asio::buffer(start.buffer.get(), kBodyPiece));
     if (!r.ok()) co_return AttemptResult{AttemptResult::Kind::client_failed, r.failure, std::move(r.detail)};
-    ex.info.bytes_in = ex.request_body.consumed();
     size = r.size;
-    last = r.size == 0 || ex.request_body.done();
+    last = r.size == 0 || body.done();
   }
   request_complete_ = true;
   co_return AttemptResult::ok();
 }
 
-asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex, const BodyStart& start) {
+asio::awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, const BodyStart& start) {
   auto& tcp = conn_->tcp();
   // Beast sizes each read by the buffer's spare capacity: without this it
   // reads 512 bytes at a time.
@@ -158,19 +159,19 @@ asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex, co
     parser_.emplace();
     parser_->header_limit(64 * 1024);
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    if (ex.is_head()) parser_->skip(true);
-    tcp.expires_after(route_.options.upstream_timeout);
+    if (req.message.method() == http::verb::head) parser_->skip(true);
+    tcp.expires_after(options_.upstream_timeout);
     auto [ec, n] = co_await conn_->visit(
         [&](auto& s) { return http::async_read_header(s, conn_->buffer, *parser_, use_nothrow); });
     if (ec) {
       bool nothing_received = conn_->buffer.size() == 0 && n == 0;
-      if (reused_ && nothing_received && ec != beast::error::timeout && start.replayable(ex.request_body))
+      if (reused_ && nothing_received && ec != beast::error::timeout && start.replayable(req.body))
         co_return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
       ErrorCode code = classify_upstream_error(ec);
       co_return AttemptResult{AttemptResult::Kind::failed, code,
                               code == ErrorCode::upstream_timeout
                                   ? fmt::format("no response from {} within {} ms", endpoint_.authority,
-                                                route_.options.upstream_timeout.count())
+                                                options_.upstream_timeout.count())
                                   : fmt::format("reading the response from {} failed: {}", endpoint_.authority, ec.message())};
     }
     unsigned status = parser_->get().result_int();
@@ -179,15 +180,7 @@ asio::awaitable<AttemptResult> UpstreamCall::read_response_head(Exchange& ex, co
     if (status >= 100 && status < 200) continue;  // 103 Early Hints and the like: not forwarded
     break;
   }
-  auto& head = parser_->get();
-  if (head.result_int() >= 500) {
-    // Passed on as it is; the access line and the error reporter take note.
-    ex.info.code = ErrorCode::upstream_5xx;
-    ex.info.detail = fmt::format("upstream {} answered {}", endpoint_.authority, head.result_int());
-  }
-  strip_hop_by_hop(head.base());
-  if (parser_->content_length() && !parser_->chunked()) ex.response_length = *parser_->content_length();
-  ex.response.base() = std::move(head.base());
+  strip_hop_by_hop(parser_->get().base());
   co_return AttemptResult::ok();
 }
 
@@ -199,7 +192,7 @@ asio::awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
     auto& body = parser_->get().body();
     body.data = into.data();
     body.size = into.size();
-    tcp.expires_after(route_.options.upstream_timeout);
+    tcp.expires_after(options_.upstream_timeout);
     auto [ec, unused] = co_await conn_->visit(
         [&](auto& s) { return http::async_read_some(s, conn_->buffer, *parser_, use_nothrow); });
     if (ec == http::error::need_buffer) ec = {};
@@ -216,8 +209,8 @@ asio::awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
 }
 
 void UpstreamCall::finish() {
-  if (info_) info_->service_us = micros_since(service_start_);
-  if (conn_ && request_complete_ && parser_->keep_alive() && !w_.draining())
+  service_us_ = micros_since(service_start_);
+  if (conn_ && request_complete_ && parser_->keep_alive() && !ctx_.draining.load(std::memory_order_relaxed))
     set_.release(endpoint_, std::move(conn_), Clock::now());
   conn_.reset();
 }

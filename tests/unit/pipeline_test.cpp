@@ -25,7 +25,11 @@ class Recording final : public Stage {
     }
     co_return Flow::next;
   }
-  void on_response(Exchange&) override { trail_.push_back("<" + name_); }
+  bool has_response_head_hook() const override { return true; }
+  asio::awaitable<void> on_response_head(Exchange&) override {
+    trail_.push_back("<" + name_);
+    co_return;
+  }
 
  private:
   std::string name_;
@@ -78,7 +82,7 @@ TEST(Pipeline, AnExceptionBecomesA500ProblemNamingTheStage) {
   EXPECT_EQ(f.info.code, ErrorCode::internal);
   EXPECT_EQ(f.ex.failed_stage, "idempotency");
   EXPECT_TRUE(f.ex.close_connection);
-  auto problem = nlohmann::json::parse(f.ex.local_body.text());
+  auto problem = nlohmann::json::parse(f.ex.local_text());
   EXPECT_EQ(problem["type"], "/problems/internal-error");
   EXPECT_EQ(problem["request_id"], "rid-9");
   EXPECT_EQ(trail, (std::vector<std::string>{"observe>", "idempotency>"}));  // no hooks after a bug

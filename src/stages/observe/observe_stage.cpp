@@ -3,8 +3,8 @@
 #include "gatehouse/forwarded.hpp"
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/request_id.hpp"
-#include "gatehouse/stages.hpp"
-#include "gatehouse/worker.hpp"
+#include "gatehouse/settings.hpp"
+#include "observe_stage.hpp"
 
 namespace gatehouse {
 namespace {
@@ -17,12 +17,13 @@ std::optional<std::string_view> field(const http::fields& f, std::string_view na
 
 class ObserveStage final : public Stage {
  public:
+  explicit ObserveStage(StageServices& services) : services_(services) {}
   std::string_view name() const override { return "observe"; }
 
   asio::awaitable<Flow> on_request(Exchange& ex) override {
     auto& req = ex.request;
     auto incoming = field(req, "X-Request-Id");
-    ex.info.request_id = incoming && is_valid_request_id(*incoming) ? std::string(*incoming) : ex.worker.request_ids().next();
+    ex.info.request_id = incoming && is_valid_request_id(*incoming) ? std::string(*incoming) : services_.request_ids.next();
     req.set("X-Request-Id", ex.info.request_id);
 
     // Several X-Forwarded-For lines form one list (RFC 9110 §5.3).
@@ -30,7 +31,7 @@ class ObserveStage final : public Stage {
     for_each_value(req, "X-Forwarded-For", [&](std::string_view v) { incoming_for.append(incoming_for.empty() ? "" : ", ").append(v); });
     auto f = compute_forwarded(ex.peer_address, incoming_for.empty() ? std::nullopt : std::optional<std::string_view>(incoming_for),
                                field(req, "X-Forwarded-Proto"), field(req, "X-Forwarded-Host"), ex.client_tls ? "https" : "http",
-                               req[http::field::host], ex.worker.settings().trusted_proxies);
+                               req[http::field::host], services_.settings.trusted_proxies);
     ex.info.client = f.client;
     req.set("X-Forwarded-For", f.for_value);
     req.set("X-Forwarded-Proto", f.proto_value);
@@ -38,15 +39,19 @@ class ObserveStage final : public Stage {
     co_return add_via(ex) ? Flow::next : Flow::answered;
   }
 
-  void on_response(Exchange& ex) override { ex.response.set("X-Request-Id", ex.info.request_id); }
+  bool has_response_head_hook() const override { return true; }
+  asio::awaitable<void> on_response_head(Exchange& ex) override {
+    ex.response.set("X-Request-Id", ex.info.request_id);
+    co_return;
+  }
 
  private:
   // Appends this gateway to Via (RFC 9110 §7.6.3). A request whose Via names
   // it already went round in a loop (a route pointing back at the gateway):
   // it is answered with 508 rather than eat a connection per pass.
-  static bool add_via(Exchange& ex) {
+  bool add_via(Exchange& ex) const {
     auto& req = ex.request;
-    const std::string& name = ex.worker.settings().via_name;
+    const std::string& name = services_.settings.via_name;
     std::string via;
     bool loop = false;
     for_each_value(req, http::field::via, [&](std::string_view v) {
@@ -62,10 +67,18 @@ class ObserveStage final : public Stage {
     req.set(http::field::via, via);
     return true;
   }
+
+  StageServices& services_;
+};
+
+class ObserveFactory final : public StageFactory {
+ public:
+  std::string_view name() const override { return "observe"; }
+  std::unique_ptr<Stage> create(StageServices& services) const override { return std::make_unique<ObserveStage>(services); }
 };
 
 }  // namespace
 
-std::unique_ptr<Stage> make_observe_stage() { return std::make_unique<ObserveStage>(); }
+std::unique_ptr<StageFactory> observe_stage_factory() { return std::make_unique<ObserveFactory>(); }
 
 }  // namespace gatehouse

@@ -4,9 +4,10 @@
 #include <set>
 
 #include "gatehouse/health.hpp"
-#include "gatehouse/stages.hpp"
+#include "gatehouse/route_table.hpp"
+#include "route_stage.hpp"
 #include "gatehouse/values.hpp"
-#include "gatehouse/worker.hpp"
+#include "gatehouse/metrics.hpp"
 
 namespace gatehouse {
 namespace {
@@ -18,6 +19,7 @@ std::string host_without_port(std::string_view host) {
 
 class RouteStage final : public Stage {
  public:
+  explicit RouteStage(StageServices& services) : services_(services) {}
   std::string_view name() const override { return "route"; }
 
   asio::awaitable<Flow> on_request(Exchange& ex) override {
@@ -43,14 +45,14 @@ class RouteStage final : public Stage {
 
     if (answer_locally(ex)) co_return Flow::answered;
 
-    const Route* route = ex.worker.routes().match(ex.host, ex.target.path);
+    const Route* route = services_.routes.match(ex.host, ex.target.path);
     if (!route) {
       ex.answer_problem(ErrorCode::no_route, fmt::format("no route for {}", ex.target.path));
       co_return Flow::answered;
     }
     ex.route = route;
     ex.info.route = route->name;
-    ex.info.route_id = static_cast<std::int16_t>(route - ex.worker.settings().routes.data());
+    ex.info.route_id = static_cast<std::int16_t>(route - services_.settings.routes.data());
     std::string_view method = ex.request.method_string();
     if (!route->allows(method)) {
       ex.answer_problem(ErrorCode::method_not_allowed, fmt::format("{} is not allowed on route {}", method, route->name));
@@ -69,11 +71,11 @@ class RouteStage final : public Stage {
 
  private:
   // /healthz: the process serves requests. /readyz: it wants new ones (503 while draining).
-  static bool answer_locally(Exchange& ex) {
+  bool answer_locally(Exchange& ex) const {
     const std::string& path = ex.target.path;
     auto method = ex.request.method();
     if (method != http::verb::get && method != http::verb::head) return false;
-    auto health = health_answer(path, ex.worker.draining());
+    auto health = health_answer(path, services_.draining.load(std::memory_order_relaxed));
     if (!health) return false;
     ex.info.route = path == "/healthz" ? "_healthz" : "_readyz";
     ex.info.route_id = path == "/healthz" ? kRouteHealthz : kRouteReadyz;
@@ -84,10 +86,10 @@ class RouteStage final : public Stage {
 
   // OPTIONS * asks about the server, not a resource (RFC 9110 §9.3.7): the
   // methods some route accepts, or every usual one when a route takes any.
-  static void answer_server_options(Exchange& ex) {
+  void answer_server_options(Exchange& ex) const {
     std::set<std::string> methods;
     bool any = false;
-    for (const auto& route : ex.worker.settings().routes) {
+    for (const auto& route : services_.settings.routes) {
       any = any || route.methods.empty();
       methods.insert(route.methods.begin(), route.methods.end());
     }
@@ -97,10 +99,18 @@ class RouteStage final : public Stage {
     ex.response.erase(http::field::content_type);
     ex.response.set(http::field::allow, fmt::format("{}", fmt::join(methods, ", ")));
   }
+
+  StageServices& services_;
+};
+
+class RouteFactory final : public StageFactory {
+ public:
+  std::string_view name() const override { return "route"; }
+  std::unique_ptr<Stage> create(StageServices& services) const override { return std::make_unique<RouteStage>(services); }
 };
 
 }  // namespace
 
-std::unique_ptr<Stage> make_route_stage() { return std::make_unique<RouteStage>(); }
+std::unique_ptr<StageFactory> route_stage_factory() { return std::make_unique<RouteFactory>(); }
 
 }  // namespace gatehouse

@@ -1,79 +1,50 @@
-#include "gatehouse/stages.hpp"
-#include "gatehouse/upstream_call.hpp"
-#include "gatehouse/worker.hpp"
+#include "upstream_stage.hpp"
+
+#include <fmt/format.h>
+
+#include "gatehouse/upstream_client.hpp"
 
 namespace gatehouse {
 namespace {
 
-// RFC 9110 §9.2.2: repeating these has the same effect as sending them once.
-bool is_idempotent(http::verb m) {
-  switch (m) {
-    case http::verb::get:
-    case http::verb::head:
-    case http::verb::put:
-    case http::verb::delete_:
-    case http::verb::options:
-    case http::verb::trace: return true;
-    default: return false;
-  }
-}
-
 class UpstreamStage final : public Stage {
  public:
+  explicit UpstreamStage(StageServices& services) : client_(services.upstream) {}
   std::string_view name() const override { return "upstream"; }
 
-  // Retries, only where they cannot run a request twice, and only while the
-  // body read so far can be sent again (it fits in the first piece):
-  //  - connect failed (nothing was sent): the next endpoint, any method; each
-  //    endpoint at most once;
-  //  - a pooled connection died before any response byte (the upstream closed
-  //    it while idle): once more on a fresh connection, idempotent methods only.
   asio::awaitable<Flow> on_request(Exchange& ex) override {
     const Route& route = *ex.route;
-    EndpointSet& set = ex.worker.endpoints(route);
-    BodyStart start;
-    if (!ex.request_body.done()) {
-      start.buffer = std::make_unique<char[]>(kBodyPiece);
-      BodyRead first = co_await ex.request_body.read(asio::buffer(start.buffer.get(), kBodyPiece));
-      if (!first.ok()) co_return client_failed(ex, first.failure, std::move(first.detail));
-      start.size = first.size;
-      ex.info.bytes_in = ex.request_body.consumed();
+    // A request filter that changes the body's length makes it go chunked.
+    Framing framing = ex.request_framing;
+    if (!ex.request_keeps_length() && framing.has_body) framing = Framing{true, true, std::nullopt};
+    UpstreamRequest upstream_request{ex.request, ex.request_body(), framing,
+                                     upstream_path(ex.target.path, route.path_prefix, route.strip_prefix, "") +
+                                         (ex.target.has_query ? "?" + ex.target.query : std::string()),
+                                     !route.options.preserve_host};
+    UpstreamResult result = co_await client_.send(route, upstream_request);
+    ex.info.upstream = result.endpoint;
+    ex.info.connect_us = result.connect_us;
+    ex.request_sent = result.request_sent;
+    if (result.client_failed) co_return client_failed(ex, result.code, std::move(result.detail));
+    if (!result.ok()) {
+      ex.answer_problem(result.code, std::move(result.detail));
+      co_return Flow::answered;
     }
-    std::size_t connect_attempts = 0;
-    bool stale_retry_used = false;
-    AttemptResult last;
-    while (true) {
-      Endpoint& endpoint = set.pick(std::chrono::steady_clock::now());
-      auto call = std::make_unique<UpstreamCall>(ex.worker, set, endpoint, route);
-      last = co_await call->run(ex, start);
-      switch (last.kind) {
-        case AttemptResult::Kind::response:
-          ex.upstream_body = std::move(call);
-          ex.response_body = ex.upstream_body.get();
-          co_return Flow::answered;
-        case AttemptResult::Kind::connect_failed:
-          if (last.code == ErrorCode::upstream_connect) set.mark_refused(endpoint, std::chrono::steady_clock::now());
-          if (++connect_attempts < set.size() && start.replayable(ex.request_body)) {
-            count_retry(ex, last.code);
-            continue;
-          }
-          break;
-        case AttemptResult::Kind::stale_reuse:
-          if (!stale_retry_used && is_idempotent(ex.request.method())) {
-            stale_retry_used = true;
-            count_retry(ex, last.code);
-            continue;
-          }
-          last.detail = "upstream " + std::string(ex.info.upstream) + " closed the connection: " + last.detail;
-          break;
-        case AttemptResult::Kind::client_failed:
-        case AttemptResult::Kind::failed: break;
-      }
-      break;
+    UpstreamCall& call = *result.call;
+    if (call.head().result_int() >= 500) {
+      // Passed on as it is; the access line and the error reporter take note.
+      ex.info.code = ErrorCode::upstream_5xx;
+      ex.info.detail = fmt::format("upstream {} answered {}", call.authority(), call.head().result_int());
     }
-    if (last.kind == AttemptResult::Kind::client_failed) co_return client_failed(ex, last.code, std::move(last.detail));
-    ex.answer_problem(last.code, last.detail);
+    ex.response.base() = std::move(call.head());
+    auto length = call.length();
+    ex.set_response_body(std::move(result.call), length);
     co_return Flow::answered;
+  }
+
+  void on_complete(Exchange& ex, const Outcome&) noexcept override {
+    if (auto* call = ex.response_body_as<UpstreamCall>(); call && call->service_us() != RequestInfo::kUnset)
+      ex.info.service_us = call->service_us();
   }
 
  private:
@@ -90,11 +61,17 @@ class UpstreamStage final : public Stage {
     return Flow::answered;
   }
 
-  static void count_retry(Exchange& ex, ErrorCode why) { ++ex.worker.metrics().upstream_retries[{ex.info.route_id, why}]; }
+  UpstreamClient& client_;
+};
+
+class UpstreamFactory final : public StageFactory {
+ public:
+  std::string_view name() const override { return "upstream"; }
+  std::unique_ptr<Stage> create(StageServices& services) const override { return std::make_unique<UpstreamStage>(services); }
 };
 
 }  // namespace
 
-std::unique_ptr<Stage> make_upstream_stage() { return std::make_unique<UpstreamStage>(); }
+std::unique_ptr<StageFactory> upstream_stage_factory() { return std::make_unique<UpstreamFactory>(); }
 
 }  // namespace gatehouse

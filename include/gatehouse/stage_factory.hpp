@@ -1,0 +1,63 @@
+#pragma once
+#include <atomic>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "gatehouse/dotenv.hpp"
+#include "gatehouse/schema.hpp"
+#include "gatehouse/settings.hpp"
+#include "gatehouse/stage.hpp"
+
+namespace gatehouse {
+
+class BackgroundWork;
+class ErrorReporter;
+class RequestIdGenerator;
+class RouteTable;
+class UpstreamClient;
+struct MetricsShard;
+
+// The shared services of one worker that a stage may use. Stages get them
+// here, at creation, rather than reaching into the worker.
+struct StageServices {
+  asio::io_context& io;
+  const Settings& settings;            // the core settings (routes, limits)
+  const RouteTable& routes;
+  MetricsShard& metrics;               // this worker's counters
+  BackgroundWork& background;          // work that outlives a request
+  UpstreamClient& upstream;            // requests to the routes' upstreams, also for subrequests
+  RequestIdGenerator& request_ids;
+  const std::atomic<bool>& draining;   // SIGTERM received: /readyz says 503
+  ErrorReporter* reporter = nullptr;   // null: no tracker configured
+};
+
+// Makes one kind of stage. Lives in the stage's own folder with the stage's
+// settings; the pipeline's order is a list of factories
+// (src/pipeline/default_pipeline.cpp). Adding a stage is its folder and one
+// line there.
+class StageFactory {
+ public:
+  virtual ~StageFactory() = default;
+  virtual std::string_view name() const = 0;
+  // The stage's own settings (one row each): GATEHOUSE_* names, and options
+  // of GATEHOUSE_ROUTE_<NAME>_*. They join the core ones in the unknown-name
+  // check, --help and the README check.
+  virtual std::span<const SettingInfo> global_settings() const { return {}; }
+  virtual std::span<const SettingInfo> route_settings() const { return {}; }
+  // Reads and checks the stage's settings from the environment, once, at
+  // start-up and by --check-config; throws ConfigError naming the variable.
+  virtual void configure(const EnvMap& /*env*/, const Settings& /*core*/) {}
+  // One stage object for one worker.
+  virtual std::unique_ptr<Stage> create(StageServices& services) const = 0;
+};
+
+using StageFactories = std::vector<std::unique_ptr<StageFactory>>;
+
+// The default pipeline, in order (src/pipeline/default_pipeline.cpp).
+StageFactories default_stage_factories();
+// Configures each factory from `env`; throws ConfigError.
+void configure_stages(StageFactories& factories, const EnvMap& env, const Settings& core);
+
+}  // namespace gatehouse
