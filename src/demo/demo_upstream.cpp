@@ -14,10 +14,13 @@
 //   GET  /__requests       how many requests arrived before this one (not counted),
 //                          how many other connections are open, and how many
 //                          were accepted (not counting those that asked this)
-// Usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N]
-//        [--idle-timeout MS]; prints "listening on ADDR:PORT".
+// Usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N] [--idle-timeout MS]
+//        [--answers-per-connection N]; prints "listening on ADDR:PORT".
 //        --idle-timeout closes keep-alive connections idle that long, as
 //        servers do (nginx's keepalive_timeout).
+//        --answers-per-connection N answers N requests on a connection, then
+//        closes it on receiving the next one, unanswered: the race a proxy
+//        loses when a server ends a keep-alive connection as a request arrives.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -49,6 +52,7 @@ std::atomic<std::int64_t> g_connections{0};
 std::atomic<std::int64_t> g_accepted{0};           // every connection accepted...
 std::atomic<std::int64_t> g_query_connections{0};  // ...of which these began with /__requests (the tests asking)
 std::chrono::milliseconds g_idle_timeout{0};  // 0: keep idle connections open
+int g_answers_per_connection = 0;               // 0: no limit
 
 // Counts an open connection for as long as it lives.
 struct ConnectionCount {
@@ -165,6 +169,7 @@ asio::awaitable<void> serve(tcp::socket socket) {
   beast::tcp_stream s(std::move(socket));
   ConnectionCount counted;
   bool first_request = true;
+  int answered = 0;
   s.socket().set_option(tcp::no_delay(true));
   beast::flat_buffer buf;
   while (true) {
@@ -178,6 +183,7 @@ asio::awaitable<void> serve(tcp::socket socket) {
     std::string path(req.target());
     std::string_view route = std::string_view(path).substr(0, path.find('?'));
     bool keep = req.keep_alive();
+    if (route != "/__requests" && g_answers_per_connection && answered++ == g_answers_per_connection) co_return;
     if (route != "/__requests") ++g_requests;
     else if (first_request) ++g_query_connections;
     first_request = false;
@@ -263,8 +269,11 @@ int main(int argc, char** argv) {
     else if (a == "--bind") bind = argv[i + 1];
     else if (a == "--threads") threads = static_cast<unsigned>(std::stoi(argv[i + 1]));
     else if (a == "--idle-timeout") g_idle_timeout = std::chrono::milliseconds(std::stoi(argv[i + 1]));
+    else if (a == "--answers-per-connection") g_answers_per_connection = std::stoi(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N] [--idle-timeout MS]\n");
+      std::fprintf(stderr,
+                   "usage: gatehouse-demo-upstream [--port N] [--bind ADDR] [--threads N] [--idle-timeout MS] "
+                   "[--answers-per-connection N]\n");
       return 2;
     }
   }

@@ -44,16 +44,20 @@ asio::awaitable<UpstreamResult> UpstreamClient::send(const Route& route, Upstrea
   UpstreamResult result;
   EndpointSet& set = endpoints(route);
   BodyStart start;
-  if (!req.body.done()) {
-    start.buffer = std::make_unique<char[]>(kBodyPiece);
-    BodyRead first = co_await req.body.read(asio::buffer(start.buffer.get(), kBodyPiece));
-    if (!first.ok()) {
-      result.code = first.failure;
-      result.detail = std::move(first.detail);
+  // The first piece is read whole (up to kBodyPiece, or the end of a smaller
+  // body), as nginx buffers a body before it connects: a body that fits can
+  // then be sent again whatever the attempts meet.
+  if (!req.body.done()) start.buffer = std::make_unique<char[]>(kBodyPiece);
+  while (!req.body.done() && start.size < kBodyPiece) {
+    BodyRead piece = co_await req.body.read(asio::buffer(start.buffer.get() + start.size, kBodyPiece - start.size));
+    if (!piece.ok()) {
+      result.code = piece.failure;
+      result.detail = std::move(piece.detail);
       result.client_failed = true;
       co_return result;
     }
-    start.size = first.size;
+    if (piece.size == 0) break;
+    start.size += piece.size;
   }
   auto count_retry = [&](ErrorCode why) { ++metrics_.upstream_retries[{route_id(route), why}]; };
   std::size_t connect_attempts = 0;
