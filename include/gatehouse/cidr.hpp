@@ -15,6 +15,7 @@ struct Cidr {
 
   static std::optional<Cidr> parse(std::string_view text);
   bool contains(std::string_view address) const;
+  bool operator==(const Cidr&) const = default;
 };
 
 // Parses a textual IPv4/IPv6 address into mapped form.

@@ -20,7 +20,12 @@ struct UpstreamUrl {
   std::string path_prefix;  // "" or "/v1" (no trailing slash): prepended upstream
   std::string text() const; // canonical form, e.g. "http://10.0.0.5:8080/v1"
   std::string authority() const;  // "10.0.0.5:8080", "[::1]:80"
+  bool operator==(const UpstreamUrl&) const = default;
 };
+
+// The defaults below are those of the settings' rows (core_setting_rows.hpp),
+// for code that builds Settings without an environment (tests); the test
+// SettingSchema.StructDefaultsAreTheRowDefaults keeps them equal.
 
 // Options a route may set; each has a global default of the same name.
 struct RouteOptions {
@@ -28,6 +33,7 @@ struct RouteOptions {
   Millis upstream_timeout{60000};   // time allowed between upstream reads
   std::uint64_t max_body_size = 100ull << 20;  // 0 = unlimited
   bool preserve_host = true;        // send the client's Host upstream (else the upstream's)
+  bool operator==(const RouteOptions&) const = default;
 };
 
 struct Route {
@@ -40,6 +46,7 @@ struct Route {
   RouteOptions options;
 
   bool allows(std::string_view method) const;
+  bool operator==(const Route&) const = default;
 };
 
 enum class LogFormat { logfmt, json };
@@ -71,7 +78,6 @@ struct Settings {
   UnderscoreHeaders headers_with_underscores = UnderscoreHeaders::drop;
   std::string via_name;              // received-by in Via; "" until load_settings puts the host name
 
-
   // Error reporting (off unless a tracker is configured).
   std::string sentry_dsn;
   std::string honeybadger_api_key;
@@ -92,12 +98,18 @@ struct Settings {
   std::vector<Route> routes;         // in match order: most specific first
 
   bool tls_enabled() const { return !tls_cert_file.empty(); }
+  bool operator==(const Settings&) const = default;
 };
+
+class SettingCatalog;
 
 // Builds Settings from GATEHOUSE_* variables (and PORT). Throws ConfigError
 // with one line naming the variable, the value and what was expected.
 // `default_workers` is the core count, passed in so that tests are stable.
 Settings load_settings(const EnvMap& env, unsigned default_workers);
+// The same, where the stages' settings in `catalog` count as known names
+// (they are not read here: each stage applies its own rows).
+Settings load_settings(const EnvMap& env, unsigned default_workers, const SettingCatalog& catalog);
 
 // The --check-config report: listener, options and the effective route table.
 std::string describe_settings(const Settings& s);

@@ -22,10 +22,14 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string suggest_setting(std::string_view unknown, std::span<const std::string> route_names) {
+  return suggest_setting(unknown, route_names, SettingCatalog());
+}
+
+std::string suggest_setting(std::string_view unknown, std::span<const std::string> route_names, const SettingCatalog& catalog) {
   std::vector<std::string> candidates;
-  for (const auto& s : global_settings()) candidates.emplace_back(s.name);
+  for (const auto& s : catalog.globals()) candidates.emplace_back(s.name);
   for (const auto& route : route_names)
-    for (const auto& option : route_options())
+    for (const auto& option : catalog.route_options())
       candidates.push_back("GATEHOUSE_ROUTE_" + route + "_" + std::string(option.name));
 
   std::string best;
