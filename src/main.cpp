@@ -11,6 +11,7 @@
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/schema.hpp"
 #include "gatehouse/settings.hpp"
+#include "gatehouse/stage_factory.hpp"
 
 namespace {
 constexpr int kConfigErrorExit = 78;  // EX_CONFIG (sysexits.h)
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
-      std::fputs(gatehouse::help_text().c_str(), stdout);
+      std::fputs(gatehouse::help_text(gatehouse::settings_catalog(gatehouse::default_stage_factories())).c_str(), stdout);
       return 0;
     }
     if (arg == "--version") {
@@ -50,8 +51,8 @@ int main(int argc, char** argv) {
 
   try {
     auto env = gatehouse::effective_environment(".env");
-    auto settings = gatehouse::load_settings(env, std::thread::hardware_concurrency());
     auto stages = gatehouse::default_stage_factories();
+    auto settings = gatehouse::load_settings(env, std::thread::hardware_concurrency(), gatehouse::settings_catalog(stages));
     gatehouse::configure_stages(stages, env, settings);
     if (check_only) {
       gatehouse::check_tls_files(settings);

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "gatehouse/cidr.hpp"
 #include "gatehouse/dotenv.hpp"
 
 namespace gatehouse {
@@ -74,9 +73,7 @@ struct Settings {
   bool upstream_tls_verify = true;
   std::string upstream_ca_file;      // "" = the system's trust store
 
-  std::vector<Cidr> trusted_proxies;
   UnderscoreHeaders headers_with_underscores = UnderscoreHeaders::drop;
-  std::string via_name;              // received-by in Via; "" until load_settings puts the host name
 
   // Error reporting (off unless a tracker is configured).
   std::string sentry_dsn;

@@ -57,6 +57,8 @@ using StageFactories = std::vector<std::unique_ptr<StageFactory>>;
 
 // The default pipeline, in order (src/pipeline/default_pipeline.cpp).
 StageFactories default_stage_factories();
+// Every setting Gatehouse knows: the core ones and each stage's.
+SettingCatalog settings_catalog(const StageFactories& factories);
 // Configures each factory from `env`; throws ConfigError.
 void configure_stages(StageFactories& factories, const EnvMap& env, const Settings& core);
 

@@ -1,10 +1,7 @@
 // The core global settings, one row each. The order is that of --help.
-#include <unistd.h>
-
 #include "gatehouse/cidr.hpp"
 #include "gatehouse/core_setting_rows.hpp"
 #include "gatehouse/error_report.hpp"
-#include "gatehouse/http_grammar.hpp"
 #include "gatehouse/values.hpp"
 
 namespace gatehouse {
@@ -15,13 +12,6 @@ using R = SettingRows<Settings>;
 constexpr std::string_view kBodySize = "a size such as 512k, 10m or 1g (0 = unlimited)";
 
 bool is_ip(std::string_view text) { return parse_ip(text).has_value(); }
-
-// The name this host gives itself: the default received-by in Via.
-std::string system_host_name() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "gatehouse";
-  return name;
-}
 
 // A port, or "off" for no listener.
 std::optional<std::uint16_t> port_or_off(std::string_view text) {
@@ -120,18 +110,10 @@ std::vector<SettingRow<Settings>> make_rows() {
       R::duration("GATEHOUSE_REPORT_TIMEOUT", "5s", "Time allowed for one POST to the tracker.", &Settings::report_timeout),
       R::duration("GATEHOUSE_REPORT_GROUP_WINDOW", "60s", "Identical failures within this window are sent once, then summarised.",
                   &Settings::report_group_window),
-      R::list("GATEHOUSE_TRUSTED_PROXIES", "(none)", "Comma-separated CIDRs whose X-Forwarded-* headers are trusted and extended.",
-              &Settings::trusted_proxies, Cidr::parse, "comma-separated addresses or CIDRs such as 10.0.0.0/8,::1")
-          .computed(no_text),
       R::choice("GATEHOUSE_HEADERS_WITH_UNDERSCORES", "drop",
                 "Request header names with '_' (Rack/CGI fold them into '-'): drop, allow or reject (400).",
                 &Settings::headers_with_underscores,
                 {{"drop", UnderscoreHeaders::drop}, {"allow", UnderscoreHeaders::allow}, {"reject", UnderscoreHeaders::reject}}),
-      // received-by = pseudonym [":" port]; a pseudonym is a token (RFC 9110 §7.6.3).
-      R::checked_text("GATEHOUSE_VIA_NAME", "the host name",
-                      "This gateway's name in Via; a request whose Via already holds it is a loop (508).", &Settings::via_name,
-                      [](std::string_view t) { return is_token(t); }, "a name of letters, digits and -._ such as gw-1.example.com")
-          .computed(system_host_name),
   };
 }
 

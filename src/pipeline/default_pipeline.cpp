@@ -25,8 +25,4 @@ StageFactories default_stage_factories() {
   return f;
 }
 
-void configure_stages(StageFactories& factories, const EnvMap& env, const Settings& core) {
-  for (auto& f : factories) f->configure(env, core);
-}
-
 }  // namespace gatehouse

@@ -44,11 +44,14 @@ asio::awaitable<UpstreamResult> UpstreamClient::send(const Route& route, Upstrea
   UpstreamResult result;
   EndpointSet& set = endpoints(route);
   BodyStart start;
-  // The first piece is read whole (up to kBodyPiece, or the end of a smaller
-  // body), as nginx buffers a body before it connects: a body that fits can
-  // then be sent again whatever the attempts meet.
+  // The first piece is what has arrived. A body whose Content-Length fits in
+  // one piece is read whole (as nginx buffers a body before it connects): it
+  // can then be sent again whatever the attempts meet. A larger or chunked
+  // body streams from its first bytes on, and is replayable only while
+  // nothing past the first piece was sent.
+  bool read_whole = req.framing.length && *req.framing.length <= kBodyPiece;
   if (!req.body.done()) start.buffer = std::make_unique<char[]>(kBodyPiece);
-  while (!req.body.done() && start.size < kBodyPiece) {
+  while (!req.body.done() && start.size < kBodyPiece && (start.size == 0 || read_whole)) {
     BodyRead piece = co_await req.body.read(asio::buffer(start.buffer.get() + start.size, kBodyPiece - start.size));
     if (!piece.ok()) {
       result.code = piece.failure;

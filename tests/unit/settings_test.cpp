@@ -133,23 +133,15 @@ TEST(Schema, EditDistanceAndHelp) {
   EXPECT_NE(help_text().find("GATEHOUSE_DRAIN_TIMEOUT"), std::string::npos);
 }
 
-TEST(Settings, UnderscoreHeadersAndViaName) {
+TEST(Settings, UnderscoreHeaders) {
   Settings s = load_settings(base(), 1);
   EXPECT_EQ(s.headers_with_underscores, UnderscoreHeaders::drop);
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  EXPECT_EQ(s.via_name, host);
 
   EnvMap env = base();
   env["GATEHOUSE_HEADERS_WITH_UNDERSCORES"] = "Reject";
-  env["GATEHOUSE_VIA_NAME"] = "edge-1.example.com";
   s = load_settings(env, 1);
   EXPECT_EQ(s.headers_with_underscores, UnderscoreHeaders::reject);
-  EXPECT_EQ(s.via_name, "edge-1.example.com");
 
   env["GATEHOUSE_HEADERS_WITH_UNDERSCORES"] = "fold";
   EXPECT_EQ(error_of(env), "GATEHOUSE_HEADERS_WITH_UNDERSCORES=\"fold\": expected drop, allow or reject");
-  env["GATEHOUSE_HEADERS_WITH_UNDERSCORES"] = "allow";
-  env["GATEHOUSE_VIA_NAME"] = "edge 1";
-  EXPECT_EQ(error_of(env), "GATEHOUSE_VIA_NAME=\"edge 1\": expected a name of letters, digits and -._ such as gw-1.example.com");
 }

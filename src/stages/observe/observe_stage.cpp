@@ -3,7 +3,7 @@
 #include "gatehouse/forwarded.hpp"
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/request_id.hpp"
-#include "gatehouse/settings.hpp"
+#include "observe_config.hpp"
 #include "observe_stage.hpp"
 
 namespace gatehouse {
@@ -17,7 +17,8 @@ std::optional<std::string_view> field(const http::fields& f, std::string_view na
 
 class ObserveStage final : public Stage {
  public:
-  explicit ObserveStage(StageServices& services) : services_(services) {}
+  // Each worker's stage keeps its own copy of the settings: it may outlive the factory.
+  ObserveStage(StageServices& services, ObserveConfig config) : services_(services), config_(std::move(config)) {}
   std::string_view name() const override { return "observe"; }
 
   asio::awaitable<Flow> on_request(Exchange& ex) override {
@@ -31,7 +32,7 @@ class ObserveStage final : public Stage {
     for_each_value(req, "X-Forwarded-For", [&](std::string_view v) { incoming_for.append(incoming_for.empty() ? "" : ", ").append(v); });
     auto f = compute_forwarded(ex.peer_address, incoming_for.empty() ? std::nullopt : std::optional<std::string_view>(incoming_for),
                                field(req, "X-Forwarded-Proto"), field(req, "X-Forwarded-Host"), ex.client_tls ? "https" : "http",
-                               req[http::field::host], services_.settings.trusted_proxies);
+                               req[http::field::host], config_.trusted_proxies);
     ex.info.client = f.client;
     req.set("X-Forwarded-For", f.for_value);
     req.set("X-Forwarded-Proto", f.proto_value);
@@ -51,7 +52,7 @@ class ObserveStage final : public Stage {
   // it is answered with 508 rather than eat a connection per pass.
   bool add_via(Exchange& ex) const {
     auto& req = ex.request;
-    const std::string& name = services_.settings.via_name;
+    const std::string& name = config_.via_name;
     std::string via;
     bool loop = false;
     for_each_value(req, http::field::via, [&](std::string_view v) {
@@ -69,12 +70,19 @@ class ObserveStage final : public Stage {
   }
 
   StageServices& services_;
+  const ObserveConfig config_;
 };
 
 class ObserveFactory final : public StageFactory {
  public:
   std::string_view name() const override { return "observe"; }
-  std::unique_ptr<Stage> create(StageServices& services) const override { return std::make_unique<ObserveStage>(services); }
+  std::span<const SettingInfo> global_settings() const override { return docs_; }
+  void configure(const EnvMap& env, const Settings&) override { config_ = load_observe_config(env); }
+  std::unique_ptr<Stage> create(StageServices& services) const override { return std::make_unique<ObserveStage>(services, config_); }
+
+ private:
+  std::vector<SettingInfo> docs_ = docs_of(observe_rows());
+  ObserveConfig config_ = load_observe_config({});
 };
 
 }  // namespace
