@@ -66,7 +66,8 @@ struct Settings {
   Millis endpoint_cooldown{2000};    // how long a refusing endpoint is skipped
   Millis pool_idle_timeout{30000};   // idle upstream connections older than this are closed
   std::uint64_t max_header_size = 32 * 1024;
-  unsigned pool_max_idle = 64;       // idle connections kept per endpoint per worker
+  unsigned pool_max_idle = 64;
+  unsigned background_limit = 1024;  // background tasks per worker (background_work.hpp)       // idle connections kept per endpoint per worker
 
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -7,11 +7,6 @@
 
 namespace gatehouse {
 
-namespace {
-// The most background tasks one worker runs at once (revalidations, outcome recording).
-constexpr std::size_t kBackgroundLimit = 1024;
-}  // namespace
-
 Worker::Worker(unsigned index, SharedState& shared)
     : index_(index),
       shared_(shared),
@@ -19,7 +14,7 @@ Worker::Worker(unsigned index, SharedState& shared)
       upstream_(UpstreamContext{*io_, shared.upstream_tls, shared.settings.upstream_tls_verify, metrics_.upstream_connections,
                                 shared.draining},
                 shared.settings, metrics_),
-      background_(*io_, kBackgroundLimit, metrics_),
+      background_(*io_, shared.settings.background_limit, metrics_),
       services_{*io_, shared.settings, shared.routes, metrics_, background_, upstream_, request_ids_, shared.draining, shared.reporter} {
   if (shared.stages)
     for (const auto& factory : *shared.stages) pipeline_.add(factory->create(services_));

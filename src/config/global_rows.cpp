@@ -73,6 +73,9 @@ std::vector<SettingRow<Settings>> make_rows() {
                  &Settings::pool_max_idle, 0, 100000),
       R::duration("GATEHOUSE_POOL_IDLE_TIMEOUT", "30s", "Idle upstream connections older than this are closed.",
                   &Settings::pool_idle_timeout),
+      R::integer("GATEHOUSE_BACKGROUND_LIMIT", "1024",
+                 "Most tasks a worker runs after their requests ended (revalidations, outcome recording); more are refused and counted.",
+                 &Settings::background_limit, 1, 1000000),
       R::text("GATEHOUSE_TLS_CERT", "(none)",
               "PEM certificate chain file: set with GATEHOUSE_TLS_KEY to serve HTTPS (TLS 1.2+) on the public port.",
               &Settings::tls_cert_file)
