@@ -11,6 +11,7 @@ ROUNDS=${1:-3}
 SECONDS_PER_RUN=${2:-8}
 CONNS=${3:-64}
 IDLE_CONNS=${IDLE_CONNS:-2000}
+WORKERS=${WORKERS:-1}   # proxy workers each (the issue measures one)
 
 for tool in nginx haproxy wrk python3; do
   command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light haproxy wrk python3 >/dev/null; break; }
@@ -36,7 +37,7 @@ nginx -c "$work/upstream.conf" & pids+=($!)
 
 # nginx as the proxy: 2 workers (as Gatehouse), keep-alive to the upstream, access log on.
 cat > "$work/nginx.conf" <<CONF
-worker_processes 2; daemon off; pid $work/nginx.pid; error_log $work/nginx.err;
+worker_processes $WORKERS; daemon off; pid $work/nginx.pid; error_log $work/nginx.err;
 events { worker_connections 8192; }
 http {
   log_format main '\$remote_addr "\$request" \$status \$body_bytes_sent \$request_time \$upstream_response_time';
@@ -51,7 +52,7 @@ nginx -c "$work/nginx.conf" & pids+=($!)
 # HAProxy: 2 threads, connection reuse, HTTP log to stdout.
 cat > "$work/haproxy.cfg" <<CONF
 global
-  nbthread 2
+  nbthread $WORKERS
   log stdout format raw local0
 defaults
   mode http
@@ -71,7 +72,7 @@ haproxy -f "$work/haproxy.cfg" > "$work/haproxy-access.log" 2>&1 & pids+=($!)
 
 # Gatehouse: 2 workers, access log on (stdout to a file).
 # Started from the work directory, so that the repository's development .env is not read.
-(cd "$work" && exec env -i PATH="$PATH" GATEHOUSE_PORT=$GH GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=2 GATEHOUSE_ADMIN_PORT=0 \
+(cd "$work" && exec env -i PATH="$PATH" GATEHOUSE_PORT=$GH GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=$WORKERS GATEHOUSE_ADMIN_PORT=0 \
   GATEHOUSE_ROUTE_API_PATH=/ GATEHOUSE_ROUTE_API_UPSTREAM=http://127.0.0.1:$UP \
   "$OLDPWD/build/release/gatehouse") > "$work/gatehouse-access.log" 2> "$work/gatehouse.err" & pids+=($!)
 GH_PID=$!
@@ -111,7 +112,7 @@ PY
 
 names=(direct nginx haproxy gatehouse)
 declare -A rps p50 p99
-echo "rounds=$ROUNDS seconds=$SECONDS_PER_RUN connections=$CONNS (wrk -t2), 2 proxy workers each, access logs on"
+echo "rounds=$ROUNDS seconds=$SECONDS_PER_RUN connections=$CONNS (wrk -t2), $WORKERS proxy worker(s) each, access logs on"
 for ((r = 0; r < ROUNDS; r++)); do
   order=("${names[@]}")
   ((r % 2)) && order=(gatehouse haproxy nginx direct)   # alternate to spread the machine's noise

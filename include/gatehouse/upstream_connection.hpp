@@ -1,5 +1,6 @@
 #pragma once
 #include <chrono>
+#include <memory>
 #include <variant>
 
 #include "gatehouse/net.hpp"
@@ -19,9 +20,18 @@ class UpstreamConnection {
 
   beast::tcp_stream& tcp();
   bool is_tls() const { return std::holds_alternative<TlsStream>(stream_); }
-  // True when the peer has closed, reset, or sent bytes nobody asked for:
-  // such an idle connection must not carry the next request.
-  bool idle_connection_is_broken();
+  // While the connection waits in a pool, a read is kept pending on it (as
+  // nginx and Envoy keep a read event on idle upstream connections): it
+  // completes only if the upstream closes the connection, resets it, or sends
+  // bytes nobody asked for. It costs no system call: the socket is already
+  // in the event loop, and nothing is read (MSG_PEEK). TLS connections are
+  // checked with a peek instead (a session ticket is not a reason to drop one).
+  void watch_while_idle();
+  // Ends the watch; true when the connection broke while it was idle (then
+  // it must not carry the next request).
+  bool stop_watching();
+  // True when it broke while idle, the watch still running (the pool's sweep).
+  bool broke_while_idle();
 
   template <class F>
   decltype(auto) visit(F&& f) { return std::visit(std::forward<F>(f), stream_); }
@@ -30,8 +40,20 @@ class UpstreamConnection {
   std::chrono::steady_clock::time_point idle_since{};
 
  private:
+  // What the pending idle read reports, shared with its handler, which may
+  // run after the connection is gone. `generation` tells one idle spell's
+  // report from an earlier one's.
+  struct IdleWatch {
+    bool broken = false;
+    unsigned generation = 0;
+    char byte = 0;
+  };
+  bool peek_says_broken();
+
   std::variant<PlainStream, TlsStream> stream_;
   std::int64_t& open_gauge_;
+  std::shared_ptr<IdleWatch> watch_;
+  bool watching_ = false;
 };
 
 }  // namespace gatehouse

@@ -1,6 +1,5 @@
 // One client connection: read a request head, check its framing, run the
 // pipeline, write the response, repeat while keep-alive allows.
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <chrono>
 #include <type_traits>
 
@@ -17,8 +16,6 @@
 
 namespace gatehouse {
 namespace {
-
-using namespace asio::experimental::awaitable_operators;
 
 // Writes the request's access line when the request ends, however it ends:
 // normal return, early return, exception, or the coroutine frame being
@@ -166,6 +163,10 @@ class ClientBody final : public BodySource {
   std::uint64_t consumed_ = 0;
 };
 
+// What an idle keep-alive connection holds for the next request head. Most
+// API request heads fit; a longer one is read on in 4 KiB steps.
+constexpr std::size_t kIdleReadSize = 512;
+
 template <class Stream>
 class Session {
  public:
@@ -179,34 +180,32 @@ class Session {
     bool first = true;
     while (!w_.draining()) {
       entry_.idle = true;
-      // Idle connections wait here, in this small frame, holding no buffer:
-      // the request's parser, exchange and read buffer exist only once bytes
-      // arrive. (TLS may hold decrypted bytes the socket cannot show, so it
-      // waits inside the read instead.)
+      // Idle connections wait here, in this small frame, with a small read
+      // pending: the request's parser and exchange exist only once bytes
+      // arrive. A read, not a wait for readability: Asio re-arms the socket
+      // in epoll (a system call) for every wait, never for a read. (TLS may
+      // hold decrypted bytes the socket cannot show, so it waits inside the
+      // head read instead.)
       if constexpr (std::is_same_v<Stream, PlainStream>) {
         if (buffer_.size() == 0) {
-          auto wait = first ? settings().header_timeout : settings().client_idle_timeout;
-          if (!co_await wait_until_readable(wait)) break;
+          auto& tcp = beast::get_lowest_layer(stream_);
+          tcp.expires_after(first ? settings().header_timeout : settings().client_idle_timeout);
+          auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kIdleReadSize), use_nothrow);
+          if (ec || n == 0) break;
+          buffer_.commit(n);
         }
       }
       bool keep_open = co_await serve_request(first);
       first = false;
       if (!keep_open) break;
-      // Give memory back while the connection sits idle between requests.
-      if (buffer_.size() == 0) buffer_.shrink_to_fit();
+      // Give memory back while the connection sits idle between requests;
+      // a small buffer is kept for the next idle read.
+      if (buffer_.size() == 0 && buffer_.capacity() > kIdleReadSize) buffer_.shrink_to_fit();
     }
   }
 
  private:
   const Settings& settings() const { return w_.settings(); }
-
-  // True when the client sent something (or closed: the read will tell) before `timeout`.
-  asio::awaitable<bool> wait_until_readable(Millis timeout) {
-    auto& socket = beast::get_lowest_layer(stream_).socket();
-    asio::steady_timer timer(socket.get_executor(), timeout);
-    auto result = co_await (socket.async_wait(tcp::socket::wait_read, use_nothrow) || timer.async_wait(use_nothrow));
-    co_return result.index() == 0 && !std::get<0>(std::get<0>(result));
-  }
 
   asio::awaitable<bool> serve_request(bool first) {
     HeadLimits limits{first ? settings().header_timeout : settings().client_idle_timeout, settings().header_timeout,

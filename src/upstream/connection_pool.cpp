@@ -21,7 +21,7 @@ beast::tcp_stream& UpstreamConnection::tcp() {
   return visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); });
 }
 
-bool UpstreamConnection::idle_connection_is_broken() {
+bool UpstreamConnection::peek_says_broken() {
   auto& socket = tcp().socket();
   if (!socket.is_open()) return true;
   char byte;
@@ -31,11 +31,39 @@ bool UpstreamConnection::idle_connection_is_broken() {
   return errno != EAGAIN && errno != EWOULDBLOCK;
 }
 
+void UpstreamConnection::watch_while_idle() {
+  if (is_tls()) return;
+  if (!watch_) watch_ = std::make_shared<IdleWatch>();
+  watch_->broken = false;
+  unsigned generation = ++watch_->generation;
+  watching_ = true;
+  tcp().socket().async_receive(asio::buffer(&watch_->byte, 1), tcp::socket::message_peek,
+                               [watch = watch_, generation](const error_code& ec, std::size_t) {
+                                 // Cancelled: the connection was taken for a request, or closed.
+                                 if (ec != asio::error::operation_aborted && watch->generation == generation) watch->broken = true;
+                               });
+}
+
+bool UpstreamConnection::stop_watching() {
+  if (is_tls()) return peek_says_broken();
+  if (!watching_) return !tcp().socket().is_open();
+  watching_ = false;
+  error_code ignored;
+  tcp().socket().cancel(ignored);  // no system call: the pending read is dropped from the event loop's queue
+  return watch_->broken || !tcp().socket().is_open();
+}
+
+bool UpstreamConnection::broke_while_idle() {
+  if (is_tls()) return peek_says_broken();
+  return watch_ && watch_->broken;
+}
+
 std::unique_ptr<UpstreamConnection> EndpointSet::acquire(Endpoint& e, Clock::time_point now) {
   while (!e.idle.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(e.idle.back());
     e.idle.pop_back();
-    if (now - c->idle_since < idle_timeout_ && !c->idle_connection_is_broken()) return c;
+    bool broken = c->stop_watching();
+    if (now - c->idle_since < idle_timeout_ && !broken) return c;
   }
   return nullptr;
 }
@@ -43,13 +71,14 @@ std::unique_ptr<UpstreamConnection> EndpointSet::acquire(Endpoint& e, Clock::tim
 void EndpointSet::release(Endpoint& e, std::unique_ptr<UpstreamConnection> c, Clock::time_point now) {
   if (e.idle.size() >= max_idle_) return;  // dropping it closes it
   c->idle_since = now;
+  c->watch_while_idle();
   e.idle.push_back(std::move(c));
 }
 
 void EndpointSet::sweep(Clock::time_point now) {
   for (auto& e : endpoints_) {
     std::erase_if(e.idle, [&](const std::unique_ptr<UpstreamConnection>& c) {
-      return now - c->idle_since >= idle_timeout_ || c->idle_connection_is_broken();
+      return now - c->idle_since >= idle_timeout_ || c->broke_while_idle();
     });
   }
 }
