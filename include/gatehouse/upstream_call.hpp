@@ -8,6 +8,7 @@
 #include "gatehouse/endpoint_set.hpp"
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/metrics.hpp"
+#include "gatehouse/piece_pool.hpp"
 
 namespace gatehouse {
 
@@ -19,6 +20,7 @@ struct UpstreamContext {
   bool verify_tls = true;
   std::int64_t& open_connections;       // the worker's gauge
   const std::atomic<bool>& draining;    // no connection goes back to a pool while draining
+  PiecePool& pieces;                    // the worker's body pieces
 };
 
 // A request as it goes upstream: its head, the body to send after it, and
@@ -55,7 +57,7 @@ struct AttemptResult {
 // reuse its buffer for the rest of the body; once they have, the body can no
 // longer be replayed.
 struct BodyStart {
-  std::unique_ptr<char[]> buffer;  // kBodyPiece bytes; null for a request without a body
+  PiecePool::Lease buffer;         // kBodyPiece bytes; empty for a request without a body
   std::size_t size = 0;            // body bytes it holds
   // True while everything read from the client is in `buffer`: a new attempt may send it all again.
   bool replayable(const BodySource& body) const { return body.consumed() == size; }

@@ -61,6 +61,7 @@ class Worker {
   bool draining() const { return shared_.draining.load(std::memory_order_relaxed); }
   RequestIdGenerator& request_ids() { return request_ids_; }
   UpstreamClient& upstream() { return upstream_; }
+  PiecePool& pieces() { return pieces_; }
   BackgroundWork& background() { return background_; }
 
   // The `complete` step, once per request: metrics, then the access line.
@@ -105,6 +106,7 @@ class Worker {
   std::unique_ptr<asio::io_context> io_;
   std::optional<tcp::acceptor> acceptor_;
   MetricsShard metrics_;
+  PiecePool pieces_;
   RequestIdGenerator request_ids_;
   UpstreamClient upstream_;
   BackgroundWork background_;

@@ -12,7 +12,7 @@ Worker::Worker(unsigned index, SharedState& shared)
       shared_(shared),
       io_(std::make_unique<asio::io_context>(1)),
       upstream_(UpstreamContext{*io_, shared.upstream_tls, shared.settings.upstream_tls_verify, metrics_.upstream_connections,
-                                shared.draining},
+                                shared.draining, pieces_},
                 shared.settings, metrics_),
       background_(*io_, shared.settings.background_limit, metrics_),
       services_{*io_, shared.settings, shared.routes, metrics_, background_, upstream_, request_ids_, shared.draining, shared.reporter} {

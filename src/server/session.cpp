@@ -359,13 +359,14 @@ class Session {
     }
 
     BodySource& body = *ex.response_body();
-    char chunk[kBodyPiece];
+    PiecePool::Lease piece_buffer = w_.pieces().take();
+    char* chunk = piece_buffer.get();
     bool head_sent = false;
     bool last = false;
     while (!last) {
       std::string_view out;
       if (head_sent || body.ready()) {
-        BodyRead r = co_await body.read(asio::buffer(chunk));
+        BodyRead r = co_await body.read(asio::buffer(chunk, kBodyPiece));
         if (!r.ok()) {
           if (!head_sent) co_await write_head_alone(res, sr, info);
           // The head is out; the only honest signal left is an abrupt close.

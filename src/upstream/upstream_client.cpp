@@ -50,7 +50,7 @@ asio::awaitable<UpstreamResult> UpstreamClient::send(const Route& route, Upstrea
   // body streams from its first bytes on, and is replayable only while
   // nothing past the first piece was sent.
   bool read_whole = req.framing.length && *req.framing.length <= kBodyPiece;
-  if (!req.body.done()) start.buffer = std::make_unique<char[]>(kBodyPiece);
+  if (!req.body.done()) start.buffer = ctx_.pieces.take();
   while (!req.body.done() && start.size < kBodyPiece && (start.size == 0 || read_whole)) {
     BodyRead piece = co_await req.body.read(asio::buffer(start.buffer.get() + start.size, kBodyPiece - start.size));
     if (!piece.ok()) {

@@ -1,0 +1,57 @@
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "gatehouse/body_source.hpp"
+
+namespace gatehouse {
+
+// Body pieces (kBodyPiece bytes) reused within one worker. A body in flight
+// takes one and gives it back when done, so that a request does not cost a
+// 16 KiB malloc and free (glibc serves those from its slow bins).
+class PiecePool {
+ public:
+  class Lease {
+   public:
+    Lease() = default;
+    Lease(PiecePool* pool, std::unique_ptr<char[]> piece) : pool_(pool), piece_(std::move(piece)) {}
+    Lease(Lease&& o) noexcept = default;
+    Lease& operator=(Lease&& o) noexcept {
+      give_back();
+      pool_ = o.pool_;
+      piece_ = std::move(o.piece_);
+      return *this;
+    }
+    ~Lease() { give_back(); }
+    char* get() const { return piece_.get(); }
+    explicit operator bool() const { return piece_ != nullptr; }
+
+   private:
+    void give_back() {
+      if (pool_ && piece_) pool_->put(std::move(piece_));
+    }
+    PiecePool* pool_ = nullptr;
+    std::unique_ptr<char[]> piece_;
+  };
+
+  // `keep`: how many free pieces are kept at most (the rest are freed).
+  explicit PiecePool(std::size_t keep = 256) : keep_(keep) {}
+  PiecePool(const PiecePool&) = delete;
+  PiecePool& operator=(const PiecePool&) = delete;
+
+  Lease take() {
+    if (free_.empty()) return Lease(this, std::unique_ptr<char[]>(new char[kBodyPiece]));
+    Lease l(this, std::move(free_.back()));
+    free_.pop_back();
+    return l;
+  }
+
+ private:
+  void put(std::unique_ptr<char[]> piece) {
+    if (free_.size() < keep_) free_.push_back(std::move(piece));
+  }
+  std::size_t keep_;
+  std::vector<std::unique_ptr<char[]>> free_;
+};
+
+}  // namespace gatehouse
