@@ -57,6 +57,8 @@ namespace gatehouse {
 //     revalidate, finish reading an upstream body the client abandoned) is
 //     handed to ex.worker.background(): it may take ownership of its state
 //     (ex.take_state<T>(*this)) and of the response body (ex.take_response_body()).
+//     On the `shutdown` ending the worker's event loop is going away: start
+//     no I/O there (background work refuses new tasks by then).
 //
 // An exception escaping a request or response-head hook is a bug: the
 // pipeline answers 500 (code EX, the stage named), runs no further request or

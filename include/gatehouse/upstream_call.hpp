@@ -59,8 +59,9 @@ struct AttemptResult {
 struct BodyStart {
   PiecePool::Lease buffer;         // kBodyPiece bytes; empty for a request without a body
   std::size_t size = 0;            // body bytes it holds
+  bool overwritten = false;        // an attempt read later body bytes into it
   // True while everything read from the client is in `buffer`: a new attempt may send it all again.
-  bool replayable(const BodySource& body) const { return body.consumed() == size; }
+  bool replayable(const BodySource& body) const { return !overwritten && body.consumed() == size; }
 };
 
 // One request to one endpoint. After a response head arrives it serves as

@@ -28,8 +28,11 @@ class UpstreamConnection {
   // checked with a peek instead (a session ticket is not a reason to drop one).
   void watch_while_idle();
   // Ends the watch; true when the connection broke while it was idle (then
-  // it must not carry the next request).
-  bool stop_watching();
+  // it must not carry the next request). The watch's report may still be
+  // queued behind the handler running now (one turn of the event loop), so a
+  // connection idle for `peek_after` or more, long enough for an upstream to
+  // have timed it out, is also peeked (one system call, as before the watch).
+  bool stop_watching(std::chrono::steady_clock::duration idle_for);
   // True when it broke while idle, the watch still running (the pool's sweep).
   bool broke_while_idle();
 

@@ -22,6 +22,9 @@ Worker::Worker(unsigned index, SharedState& shared)
 }
 
 Worker::~Worker() {
+  // Requests cut off below still run their completion hooks: they may not
+  // start work on an event loop that is going away.
+  background_.cancel_all();
   acceptor_.reset();
   upstream_.close_all_idle();
   shutting_down_ = true;

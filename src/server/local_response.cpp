@@ -13,6 +13,12 @@ asio::awaitable<BodyRead> TextBody::read(asio::mutable_buffer into) {
 }
 
 void Exchange::answer(http::status status, std::string body, std::string_view content_type) {
+  // A local answer that replaces an upstream's response keeps none of its
+  // fields (Content-Encoding, ETag, Set-Cookie would describe another body).
+  if (owned_body_) {
+    response = {};
+    response_filters_.reset();
+  }
   response.result(status);
   response.set(http::field::content_type, content_type);
   response_length = body.size();

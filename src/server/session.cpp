@@ -255,11 +255,13 @@ class Session {
     body.limit_to(&ex.request_body_limit);
     ExchangeEnd end(w_.pipeline(), ex, body);
 
+    // Kept now: the upstream stage sends this very message as HTTP/1.1.
+    unsigned client_version = request.version();
     co_await w_.pipeline().run(ex);
 
     // A body left unread cannot be skipped safely: close after answering.
     bool keep_alive = parser.keep_alive() && !ex.close_connection && !w_.draining() && body.done();
-    keep_alive = co_await write_response(ex, request.version(), keep_alive, end.outcome.ending);
+    keep_alive = co_await write_response(ex, client_version, keep_alive, end.outcome.ending);
     w_.report_failure(ex);  // while the request's headers are still here
     co_return keep_alive;
   }
@@ -354,6 +356,8 @@ class Session {
       auto [ec, n] = co_await http::async_write(stream_, sr, use_nothrow);
       if (ec) co_return client_gone(info, ec, false);
       info.status = res.result_int();
+      // Delivered whole (HEAD, 204, 304): the filters see the end, not an abort.
+      if (!run_filters(ex, [&] { filters.finish(); })) co_return false;
       ending = delivered;
       co_return keep_alive;
     }
@@ -377,7 +381,8 @@ class Session {
         }
         last = r.size == 0;
         std::string_view piece(chunk, r.size);
-        out = filters.empty() ? piece : last ? filters.finish() : filters.push(piece);
+        if (filters.empty()) out = piece;
+        else if (!run_filters(ex, [&] { out = last ? filters.finish() : filters.push(piece); })) co_return false;
         if (out.empty() && !last && head_sent) continue;  // a filter holds these bytes back
       }
       res.body() = {out.empty() ? nullptr : const_cast<char*>(out.data()), out.size(), !last};
@@ -390,6 +395,24 @@ class Session {
     }
     ending = delivered;
     co_return keep_alive;
+  }
+
+  // Runs filter code; an exception escaping a filter is a bug, as in a stage:
+  // the body is cut short, the line says EX, the connection is closed.
+  template <class F>
+  bool run_filters(Exchange& ex, F&& f) {
+    try {
+      f();
+      return true;
+    } catch (const std::exception& e) {
+      ops_log().debug("exception in a response filter for request {}: {}", ex.info.request_id, e.what());
+    } catch (...) {
+      ops_log().debug("exception in a response filter for request {}", ex.info.request_id);
+    }
+    ex.response_filters().abort();
+    ex.info.code = ErrorCode::internal;
+    ex.info.detail = "internal error in a response filter";
+    return false;
   }
 
   // Sends the head of `sr` with no body bytes (a body whose first read failed).

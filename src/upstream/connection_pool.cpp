@@ -44,13 +44,20 @@ void UpstreamConnection::watch_while_idle() {
                                });
 }
 
-bool UpstreamConnection::stop_watching() {
+namespace {
+// Upstream keep-alive timeouts are seconds (nginx 75 s, Node 5 s); below this
+// idle time the watch alone decides, and a busy pool costs no system call.
+constexpr std::chrono::seconds kPeekAfterIdle{1};
+}  // namespace
+
+bool UpstreamConnection::stop_watching(std::chrono::steady_clock::duration idle_for) {
   if (is_tls()) return peek_says_broken();
   if (!watching_) return !tcp().socket().is_open();
   watching_ = false;
   error_code ignored;
   tcp().socket().cancel(ignored);  // no system call: the pending read is dropped from the event loop's queue
-  return watch_->broken || !tcp().socket().is_open();
+  if (watch_->broken || !tcp().socket().is_open()) return true;
+  return idle_for >= kPeekAfterIdle && peek_says_broken();
 }
 
 bool UpstreamConnection::broke_while_idle() {
@@ -62,7 +69,7 @@ std::unique_ptr<UpstreamConnection> EndpointSet::acquire(Endpoint& e, Clock::tim
   while (!e.idle.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(e.idle.back());
     e.idle.pop_back();
-    bool broken = c->stop_watching();
+    bool broken = c->stop_watching(now - c->idle_since);
     if (now - c->idle_since < idle_timeout_ && !broken) return c;
   }
   return nullptr;

@@ -141,6 +141,7 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& reque
     }
     head_sent = true;
     if (last) break;
+    start.overwritten = true;  // what it held is gone: no attempt can send it again
     BodyRead r = co_await body.read(asio::buffer(start.buffer.get(), kBodyPiece));
     if (!r.ok()) co_return AttemptResult{AttemptResult::Kind::client_failed, r.failure, std::move(r.detail)};
     size = r.size;
@@ -181,6 +182,8 @@ asio::awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest&
     break;
   }
   strip_hop_by_hop(parser_->get().base());
+  // No body to read (HEAD, 204, 304): the exchange with the upstream is over.
+  if (parser_->is_done()) finish();
   co_return AttemptResult::ok();
 }
 
@@ -210,7 +213,10 @@ asio::awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
 
 void UpstreamCall::finish() {
   service_us_ = micros_since(service_start_);
-  if (conn_ && request_complete_ && parser_->keep_alive() && !ctx_.draining.load(std::memory_order_relaxed))
+  // Bytes past the response (nobody asked for them) would be read as the next
+  // request's response: such a connection is closed, not pooled.
+  if (conn_ && request_complete_ && parser_->keep_alive() && conn_->buffer.size() == 0 &&
+      !ctx_.draining.load(std::memory_order_relaxed))
     set_.release(endpoint_, std::move(conn_), Clock::now());
   conn_.reset();
 }

@@ -71,7 +71,7 @@ asio::awaitable<UpstreamResult> UpstreamClient::send(const Route& route, Upstrea
     auto call = std::make_unique<UpstreamCall>(ctx_, set, endpoint, route.options);
     last = co_await call->run(req, start);
     result.endpoint = endpoint.authority;
-    result.request_sent = call->request_sent();
+    result.request_sent = result.request_sent || call->request_sent();  // any attempt may have acted
     if (call->connect_us() != RequestInfo::kUnset) result.connect_us = call->connect_us();
     switch (last.kind) {
       case AttemptResult::Kind::response: result.call = std::move(call); co_return result;

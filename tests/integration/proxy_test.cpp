@@ -88,7 +88,19 @@ TEST_F(Proxy, Http10ClientGetsAnHttp10Answer) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body.size(), 1000u);  // close-delimited: 1.0 cannot read chunked
+  EXPECT_EQ(r->header("transfer-encoding"), "");
   EXPECT_TRUE(r->closed);
+}
+
+TEST_F(Proxy, Http10KeepAliveClientGetsNoChunkedBody) {
+  // The upstream is asked in HTTP/1.1; the answer goes out for the client's 1.0.
+  Client c(gw.port());
+  c.send("GET /bytes/1000?chunked HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->header("transfer-encoding"), "");
+  EXPECT_EQ(r->body.size(), 1000u);
+  EXPECT_TRUE(r->closed);  // no length to delimit it: the close does
 }
 
 TEST_F(Proxy, HeadAndNoContentHaveNoBody) {

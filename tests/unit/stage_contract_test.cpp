@@ -367,3 +367,19 @@ TEST(StageContract, BackgroundWorkIsCountedAndCancelledAtDrain) {
   EXPECT_EQ(after.cancelled, 1u);
   EXPECT_EQ(after.done, 0u);
 }
+
+TEST(StageContract, AResponseWithoutABodyEndsItsFiltersInsteadOfAbortingThem) {
+  DemoUpstream up;
+  Journal j;
+  InProcessGateway gw(up.url(), j);
+  Client c(gw.port());
+  c.send(request("HEAD", "/", "tap-response"));
+  auto res = c.read_response(true);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  auto outcomes = j.wait_for_outcomes(1);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].ending, Outcome::Ending::delivered);
+  EXPECT_TRUE(j.has("response end"));  // a cache may store it, an idempotency record keep it
+  EXPECT_FALSE(j.has("response abort"));
+}
