@@ -5,7 +5,7 @@
 # 100-byte body):
 #   connections 64, 1000, 10000 | routes 1, 1000 | request headers 10, 60 |
 #   response body 100 B, 64 KiB, 1 MiB
-#   bench/scaling.sh [seconds=5]
+#   bench/scaling.sh [seconds=5]      (ONLY=regex runs the matching rows)
 # Prints one table: req/s and p99 of each, and the ratio Gatehouse/nginx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 work=$(mktemp -d /tmp/gatehouse-scaling-XXXXXX)
+chmod 755 "$work"  # nginx workers (www-data) read the bodies from here
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$work"; }
 trap cleanup EXIT
@@ -88,13 +89,19 @@ print(f"{float(m.group(1)) if m else 0:.0f} {ms(*p.groups()) if p else 0:.2f}")
 PY
 }
 
-printf "%-22s %12s %10s %12s %10s %9s %9s\n" "case" "nginx req/s" "p99 ms" "gatehouse" "p99 ms" "ratio" "p99 ratio"
+printf "%-22s %9s %12s %10s %12s %10s %9s %9s\n" "case" "body B" "nginx req/s" "p99 ms" "gatehouse" "p99 ms" "ratio" "p99 ratio"
 row() {  # label routes path conns headers
   local label=$1 routes=$2 path=$3 conns=$4 headers=$5
+  [[ $label =~ ${ONLY:-.} ]] || return 0
   [[ ${CURRENT_ROUTES:-} == "$routes" ]] || { [[ -n ${CURRENT_ROUTES:-} ]] && stop_proxies; start_proxies "$routes"; CURRENT_ROUTES=$routes; }
+  # Both must answer the path in full, or the row would measure an error page.
+  local gsize nsize
+  gsize=$(curl -s -o /dev/null -w "%{http_code}:%{size_download}" "http://127.0.0.1:$GH$path")
+  nsize=$(curl -s -o /dev/null -w "%{http_code}:%{size_download}" "http://127.0.0.1:$NG$path")
+  [[ $gsize == "$nsize" && $gsize == 200:* ]] || { echo "$label: nginx answered $nsize, gatehouse $gsize"; return 0; }
   read -r nr np < <(measure "$NG" "$path" "$conns" "$headers")
   read -r gr gp < <(measure "$GH" "$path" "$conns" "$headers")
-  printf "%-22s %12s %10s %12s %10s %9s %9s\n" "$label" "$nr" "$np" "$gr" "$gp" \
+  printf "%-22s %9s %12s %10s %12s %10s %9s %9s\n" "$label" "${gsize#200:}" "$nr" "$np" "$gr" "$gp" \
     "$(python3 -c "print(f'{$gr/max($nr,1):.2f}x')")" "$(python3 -c "print(f'{$gp/max($np,0.001):.2f}x')")"
 }
 row "64 connections"      1    /small 64    3
