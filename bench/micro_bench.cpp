@@ -35,7 +35,7 @@ static void BM_RouteMatch(benchmark::State& state) {
   RouteTable table(routes);
   for (auto _ : state) benchmark::DoNotOptimize(table.match("api.example.com", "/api/service7/bookings/123"));
 }
-BENCHMARK(BM_RouteMatch)->Arg(10)->Arg(100);
+BENCHMARK(BM_RouteMatch)->Arg(10)->Arg(100)->Arg(1000);
 
 static void BM_NormalizeTarget(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(normalize_target("/api/bookings/123/items?page=2&sort=asc"));

@@ -29,13 +29,35 @@ void sort_routes_by_specificity(std::vector<Route>& routes) {
 }
 
 RouteTable::RouteTable(const std::vector<Route>& routes) {
-  for (const auto& r : routes) ordered_.push_back(&r);
+  // `routes` is sorted by specificity (sort_routes_by_specificity), so each
+  // prefix's list comes out most specific host first. Sorted here too, for
+  // callers that did not.
+  std::vector<const Route*> ordered;
+  for (const auto& r : routes) ordered.push_back(&r);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const Route* a, const Route* b) {
+    auto rank = [](const Route& r) { return r.host.empty() ? 2 : r.host.starts_with("*.") ? 1 : 0; };
+    return rank(*a) < rank(*b);
+  });
+  for (const Route* r : ordered) by_prefix_[r->path_prefix].push_back(r);
 }
 
 const Route* RouteTable::match(std::string_view host, std::string_view path) const {
-  for (const Route* r : ordered_)
-    if (host_matches(r->host, host) && path_has_prefix(path, r->path_prefix)) return r;
-  return nullptr;
+  auto in = [&](std::string_view prefix) -> const Route* {
+    auto it = by_prefix_.find(prefix);
+    if (it == by_prefix_.end()) return nullptr;
+    for (const Route* r : it->second)
+      if (host_matches(r->host, host)) return r;
+    return nullptr;
+  };
+  // The path itself, then each prefix that ends before a '/', then "/".
+  std::string_view candidate = path;
+  while (candidate.size() > 1) {
+    if (const Route* r = in(candidate)) return r;
+    auto slash = candidate.rfind('/');
+    if (slash == std::string_view::npos || slash == 0) break;
+    candidate = candidate.substr(0, slash);
+  }
+  return in("/");
 }
 
 }  // namespace gatehouse

@@ -141,7 +141,7 @@ asio::awaitable<bool> send_json(beast::tcp_stream& s, unsigned status, const nlo
   co_return !ec;
 }
 
-asio::awaitable<bool> send_bytes(beast::tcp_stream& s, std::uint64_t count, bool chunked, bool keep_alive) {
+asio::awaitable<bool> send_bytes(beast::tcp_stream& s, std::uint64_t count, bool chunked, bool keep_alive, bool head) {
   http::response<http::buffer_body> res{http::status::ok, 11};
   res.set(http::field::content_type, "application/octet-stream");
   if (chunked) res.chunked(true);
@@ -150,6 +150,7 @@ asio::awaitable<bool> send_bytes(beast::tcp_stream& s, std::uint64_t count, bool
   http::response_serializer<http::buffer_body> sr{res};
   auto [hec, hn] = co_await http::async_write_header(s, sr, nothrow);
   if (hec) co_return false;
+  if (head) co_return true;  // the head only (RFC 9110 §9.3.2)
   static thread_local std::vector<char> block(64 * 1024, 'x');
   std::uint64_t left = count;
   while (true) {
@@ -212,7 +213,8 @@ asio::awaitable<void> serve(tcp::socket socket) {
       co_return;
     }
     if (route.starts_with("/bytes/")) {
-      ok = co_await send_bytes(s, number_after(route, "/bytes/"), path.find("chunked") != std::string::npos, keep);
+      ok = co_await send_bytes(s, number_after(route, "/bytes/"), path.find("chunked") != std::string::npos, keep,
+                               req.method() == http::verb::head);
     } else if (route == "/__requests") {
       // Built outside the co_await: GCC 12 rejects an initializer list inside one.
       nlohmann::json count = nlohmann::json::object();

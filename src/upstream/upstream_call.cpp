@@ -183,7 +183,12 @@ asio::awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest&
   }
   strip_hop_by_hop(parser_->get().base());
   // No body to read (HEAD, 204, 304): the exchange with the upstream is over.
-  if (parser_->is_done()) finish();
+  // After a HEAD the connection is closed, not pooled: a server that wrongly
+  // sends the body anyway would have it read as the next request's response.
+  if (parser_->is_done()) {
+    if (req.message.method() == http::verb::head) conn_.reset();
+    finish();
+  }
   co_return AttemptResult::ok();
 }
 

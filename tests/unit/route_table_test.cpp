@@ -49,3 +49,22 @@ TEST(RouteTable, MethodsAllowed) {
   EXPECT_TRUE(r.allows("GET"));
   EXPECT_FALSE(r.allows("DELETE"));
 }
+
+TEST(RouteTable, ALongerPrefixForAnotherHostFallsBackToAShorterOne) {
+  std::vector<Route> routes{route("all", "/"), route("api", "/api"), route("partner", "/api/orders", "partner.example.com")};
+  sort_routes_by_specificity(routes);
+  RouteTable t(routes);
+  EXPECT_EQ(t.match("partner.example.com", "/api/orders/1")->name, "partner");
+  EXPECT_EQ(t.match("www.example.com", "/api/orders/1")->name, "api");
+  EXPECT_EQ(t.match("www.example.com", "/api/")->name, "api");  // a trailing slash is still on the boundary
+}
+
+TEST(RouteTable, AThousandRoutesEachFindTheirOwn) {
+  std::vector<Route> routes{route("all", "/")};
+  for (int i = 0; i < 1000; ++i) routes.push_back(route("svc" + std::to_string(i), "/svc" + std::to_string(i)));
+  sort_routes_by_specificity(routes);
+  RouteTable t(routes);
+  for (int i = 0; i < 1000; i += 37) EXPECT_EQ(t.match("x", "/svc" + std::to_string(i) + "/items/9")->name, "svc" + std::to_string(i));
+  EXPECT_EQ(t.match("x", "/svc1000/items")->name, "all");
+  EXPECT_EQ(t.match("x", "/svc12x")->name, "all");
+}
