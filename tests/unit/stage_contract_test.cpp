@@ -212,12 +212,17 @@ std::string request(const std::string& method, const std::string& target, const 
   return r + "\r\n" + body;
 }
 
-}  // namespace
-
-TEST(StageContract, StateAndTheAwaitableHeadHookReachTheClientAndCompletionSaysDelivered) {
+// Most cases: the probe in one worker, in front of a plain demo upstream.
+class StageContract : public ::testing::Test {
+ protected:
   DemoUpstream up;
   Journal j;
-  InProcessGateway gw(up.url(), j);
+  InProcessGateway gw{up.url(), j};
+};
+
+}  // namespace
+
+TEST_F(StageContract, StateAndTheAwaitableHeadHookReachTheClientAndCompletionSaysDelivered) {
   Client c(gw.port());
   c.send(request("GET", "/", "plain"));
   auto res = c.read_response();
@@ -233,10 +238,7 @@ TEST(StageContract, StateAndTheAwaitableHeadHookReachTheClientAndCompletionSaysD
   EXPECT_TRUE(outcomes[0].request_sent);
 }
 
-TEST(StageContract, RequestAndResponseTapsSeeEveryByteOnceAndTheEnd) {
-  DemoUpstream up;
-  Journal j;
-  InProcessGateway gw(up.url(), j);
+TEST_F(StageContract, RequestAndResponseTapsSeeEveryByteOnceAndTheEnd) {
   std::string body(100000, 'b');  // several pieces
   Client c(gw.port());
   c.send(request("PUT", "/echo", "tap-request tap-response", body));
@@ -252,10 +254,7 @@ TEST(StageContract, RequestAndResponseTapsSeeEveryByteOnceAndTheEnd) {
   EXPECT_NE(std::find(j.events.begin(), j.events.end(), "response end"), j.events.end());
 }
 
-TEST(StageContract, FiltersThatChangeTheLengthSendTheBodyChunkedBothWays) {
-  DemoUpstream up;
-  Journal j;
-  InProcessGateway gw(up.url(), j);
+TEST_F(StageContract, FiltersThatChangeTheLengthSendTheBodyChunkedBothWays) {
   Client c(gw.port());
   c.send(request("PUT", "/echo", "bracket-request bracket-response", std::string(40000, 'x')));
   auto res = c.read_response();
@@ -276,10 +275,7 @@ TEST(StageContract, FiltersThatChangeTheLengthSendTheBodyChunkedBothWays) {
   EXPECT_EQ(again->status, 200);
 }
 
-TEST(StageContract, CompletionSaysTheClientLeftAndHowFarTheBodyGot) {
-  DemoUpstream up;
-  Journal j;
-  InProcessGateway gw(up.url(), j);
+TEST_F(StageContract, CompletionSaysTheClientLeftAndHowFarTheBodyGot) {
   {
     Client c(gw.port());
     c.send(request("GET", "/bytes/200000000", "tap-response"));
@@ -296,10 +292,7 @@ TEST(StageContract, CompletionSaysTheClientLeftAndHowFarTheBodyGot) {
   EXPECT_FALSE(j.has("response end"));
 }
 
-TEST(StageContract, CompletionSaysTheUpstreamFailed) {
-  DemoUpstream up;
-  Journal j;
-  InProcessGateway gw(up.url(), j);
+TEST_F(StageContract, CompletionSaysTheUpstreamFailed) {
   Client c(gw.port());
   c.send(request("GET", "/reset", "plain"));
   auto res = c.read_response();
@@ -311,10 +304,7 @@ TEST(StageContract, CompletionSaysTheUpstreamFailed) {
   EXPECT_EQ(outcomes[0].status, 502);
 }
 
-TEST(StageContract, ARequestCutOffByShutdownStillCompletes) {
-  DemoUpstream up;
-  Journal j;
-  InProcessGateway gw(up.url(), j);
+TEST_F(StageContract, ARequestCutOffByShutdownStillCompletes) {
   Client c(gw.port());
   c.send(request("GET", "/delay/5000", "slow"));
   std::this_thread::sleep_for(200ms);  // the request waits on the upstream now
@@ -325,7 +315,7 @@ TEST(StageContract, ARequestCutOffByShutdownStillCompletes) {
   EXPECT_TRUE(j.has("complete shutdown mode=slow"));
 }
 
-TEST(StageContract, ARequestTapDoesNotStopTheSafeRetryAndSeesEachByteOnce) {
+TEST(StageContractRetry, ARequestTapDoesNotStopTheSafeRetryAndSeesEachByteOnce) {
   // The upstream drops the second request on a connection unanswered: the
   // pooled connection fails before any response byte, and the PUT (idempotent)
   // is sent again on a fresh one, from the bytes the gateway kept.
@@ -346,10 +336,7 @@ TEST(StageContract, ARequestTapDoesNotStopTheSafeRetryAndSeesEachByteOnce) {
   EXPECT_EQ(j.request_bytes_tapped, body.size());  // not twice
 }
 
-TEST(StageContract, BackgroundWorkIsCountedAndCancelledAtDrain) {
-  DemoUpstream up;
-  Journal j;
-  InProcessGateway gw(up.url(), j);
+TEST_F(StageContract, BackgroundWorkIsCountedAndCancelledAtDrain) {
   Client c(gw.port());
   c.send(request("GET", "/", "background"));
   ASSERT_TRUE(c.read_response());
@@ -368,10 +355,7 @@ TEST(StageContract, BackgroundWorkIsCountedAndCancelledAtDrain) {
   EXPECT_EQ(after.done, 0u);
 }
 
-TEST(StageContract, AResponseWithoutABodyEndsItsFiltersInsteadOfAbortingThem) {
-  DemoUpstream up;
-  Journal j;
-  InProcessGateway gw(up.url(), j);
+TEST_F(StageContract, AResponseWithoutABodyEndsItsFiltersInsteadOfAbortingThem) {
   Client c(gw.port());
   c.send(request("HEAD", "/", "tap-response"));
   auto res = c.read_response(true);
