@@ -127,8 +127,11 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& reque
   // The head leaves together with the start of the body, in one write (a
   // small body costs no packet of its own); the rest follows piece by piece
   // through the same buffer.
-  std::size_t size = start.size;
-  bool last = body.done();
+  // A request framed without a body sends none, whatever a request filter
+  // made of its end: bytes without framing would reach the upstream as a
+  // request of their own.
+  std::size_t size = request.framing.has_body ? start.size : 0;
+  bool last = body.done() || !request.framing.has_body;
   bool head_sent = false;
   while (true) {
     req.body() = {size ? start.buffer.get() : nullptr, size, !last};

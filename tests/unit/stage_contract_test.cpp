@@ -94,6 +94,13 @@ class Bracketing final : public BodyFilter {
   bool started_ = false;
 };
 
+// Adds bytes at the end but claims to keep the length: a buggy filter.
+class TrailingBytes final : public BodyFilter {
+ public:
+  std::string_view on_data(std::string_view piece) override { return piece; }
+  std::string_view on_end() override { return "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"; }
+};
+
 // The probe's per-request state.
 struct ProbeState final : StageState {
   std::string mode;  // the X-Probe request header
@@ -110,6 +117,7 @@ class ProbeStage final : public Stage {
     state.mode = std::string(ex.request["X-Probe"]);
     if (has(&state, "tap-request")) ex.add_request_filter(*this, std::make_unique<CountingTap>(j_, &Journal::request_bytes_tapped, "request"));
     if (has(&state, "bracket-request")) ex.add_request_filter(*this, std::make_unique<Bracketing>());
+    if (has(&state, "trailing-bytes")) ex.add_request_filter(*this, std::make_unique<TrailingBytes>());
     co_return Flow::next;
   }
 
@@ -366,4 +374,17 @@ TEST_F(StageContract, AResponseWithoutABodyEndsItsFiltersInsteadOfAbortingThem) 
   EXPECT_EQ(outcomes[0].ending, Outcome::Ending::delivered);
   EXPECT_TRUE(j.has("response end"));  // a cache may store it, an idempotency record keep it
   EXPECT_FALSE(j.has("response abort"));
+}
+
+TEST_F(StageContract, ARequestWithoutABodySendsNoneWhateverAFilterAdds) {
+  Client c(gw.port());
+  c.send(request("GET", "/echo", "trailing-bytes"));
+  auto res = c.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("\"body_bytes\":0"), std::string::npos) << res->body;
+  // Nothing reached the upstream as a request of its own.
+  c.send(request("GET", "/", "plain"));
+  ASSERT_TRUE(c.read_response());
+  EXPECT_EQ(up.requests(), 2);
 }
