@@ -19,12 +19,15 @@ bool host_matches(std::string_view pattern, std::string_view host) {
   return pattern == host;
 }
 
+namespace {
+// Exact hosts before wildcards before "any host".
+int host_rank(const Route& r) { return r.host.empty() ? 2 : r.host.starts_with("*.") ? 1 : 0; }
+}  // namespace
+
 void sort_routes_by_specificity(std::vector<Route>& routes) {
   std::stable_sort(routes.begin(), routes.end(), [](const Route& a, const Route& b) {
     if (a.path_prefix.size() != b.path_prefix.size()) return a.path_prefix.size() > b.path_prefix.size();
-    // Exact hosts before wildcards before "any host".
-    auto rank = [](const Route& r) { return r.host.empty() ? 2 : r.host.starts_with("*.") ? 1 : 0; };
-    return rank(a) < rank(b);
+    return host_rank(a) < host_rank(b);
   });
 }
 
@@ -34,10 +37,7 @@ RouteTable::RouteTable(const std::vector<Route>& routes) {
   // callers that did not.
   std::vector<const Route*> ordered;
   for (const auto& r : routes) ordered.push_back(&r);
-  std::stable_sort(ordered.begin(), ordered.end(), [](const Route* a, const Route* b) {
-    auto rank = [](const Route& r) { return r.host.empty() ? 2 : r.host.starts_with("*.") ? 1 : 0; };
-    return rank(*a) < rank(*b);
-  });
+  std::stable_sort(ordered.begin(), ordered.end(), [](const Route* a, const Route* b) { return host_rank(*a) < host_rank(*b); });
   for (const Route* r : ordered) by_prefix_[r->path_prefix].push_back(r);
 }
 
