@@ -12,6 +12,7 @@
 #include "gatehouse/io_errors.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/ops_log.hpp"
+#include "gatehouse/wire_format.hpp"
 #include "gatehouse/worker.hpp"
 
 namespace gatehouse {
@@ -349,11 +350,11 @@ class Session {
     Outcome::Ending delivered = upstream_error_reason(info.code).empty() ? Outcome::Ending::delivered : Outcome::Ending::upstream_failed;
 
     auto& tcp = beast::get_lowest_layer(stream_);
-    http::response_serializer<http::buffer_body> sr{res};
+    PiecePool::TextLease head = w_.pieces().take_text();
+    append_head(*head, res);
     if (!has_body) {
-      res.body() = {nullptr, 0, false};
       tcp.expires_after(settings().client_idle_timeout);
-      auto [ec, n] = co_await http::async_write(stream_, sr, use_nothrow);
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(*head), use_nothrow);
       if (ec) co_return client_gone(info, ec, false);
       info.status = res.result_int();
       // Delivered whole (HEAD, 204, 304): the filters see the end, not an abort.
@@ -363,6 +364,7 @@ class Session {
     }
 
     BodySource& body = *ex.response_body();
+    BodyFraming framing(res.chunked());
     PiecePool::Lease piece_buffer = w_.pieces().take();
     char* chunk = piece_buffer.get();
     bool head_sent = false;
@@ -372,7 +374,7 @@ class Session {
       if (head_sent || body.ready()) {
         BodyRead r = co_await body.read(asio::buffer(chunk, kBodyPiece));
         if (!r.ok()) {
-          if (!head_sent) co_await write_head_alone(res, sr, info);
+          if (!head_sent) co_await write_head_alone(*head, info, res.result_int());
           // The head is out; the only honest signal left is an abrupt close.
           info.code = r.failure;
           info.detail = std::move(r.detail);
@@ -385,10 +387,11 @@ class Session {
         else if (!run_filters(ex, [&] { out = last ? filters.finish() : filters.push(piece); })) co_return false;
         if (out.empty() && !last && head_sent) continue;  // a filter holds these bytes back
       }
-      res.body() = {out.empty() ? nullptr : const_cast<char*>(out.data()), out.size(), !last};
+      auto framed = framing.frame(out, last);
+      std::array<asio::const_buffer, 4> pieces{head_sent ? asio::const_buffer{} : asio::buffer(*head), framed[0], framed[1], framed[2]};
       tcp.expires_after(settings().client_idle_timeout);
-      auto [ec, n] = co_await http::async_write(stream_, sr, use_nothrow);
-      if (ec && ec != http::error::need_buffer) co_return client_gone(info, ec, head_sent);
+      auto [ec, n] = co_await asio::async_write(stream_, pieces, use_nothrow);
+      if (ec) co_return client_gone(info, ec, head_sent);
       if (!head_sent) info.status = res.result_int();
       head_sent = true;
       info.bytes_out += out.size();
@@ -415,13 +418,11 @@ class Session {
     return false;
   }
 
-  // Sends the head of `sr` with no body bytes (a body whose first read failed).
-  asio::awaitable<void> write_head_alone(http::response<http::buffer_body>& res, http::response_serializer<http::buffer_body>& sr,
-                                         RequestInfo& info) {
-    res.body() = {nullptr, 0, true};
+  // Sends the head with no body bytes (a body whose first read failed).
+  asio::awaitable<void> write_head_alone(const std::string& head, RequestInfo& info, int status) {
     beast::get_lowest_layer(stream_).expires_after(settings().client_idle_timeout);
-    auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
-    if (!ec) info.status = res.result_int();
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), use_nothrow);
+    if (!ec) info.status = status;
   }
 
   bool client_gone(RequestInfo& info, const error_code& ec, bool head_sent) {

@@ -4,6 +4,7 @@
 
 #include "gatehouse/clock.hpp"
 #include "gatehouse/request_target.hpp"
+#include "gatehouse/wire_format.hpp"
 
 namespace gatehouse {
 namespace {
@@ -115,8 +116,9 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& reque
 
   auto& tcp = conn_->tcp();
   auto timeout = options_.upstream_timeout;
-  http::request_serializer<http::buffer_body> sr{req};
-  auto write = [&]() { return conn_->visit([&](auto& s) { return http::async_write(s, sr, use_nothrow); }); };
+  PiecePool::TextLease head = ctx_.pieces.take_text();
+  append_head(*head, req);
+  BodyFraming framing(request.framing.has_body && request.framing.chunked);
   auto failure = [&](const error_code& ec) {
     if (reused_ && start.replayable(body))
       return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
@@ -134,10 +136,11 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& reque
   bool last = body.done() || !request.framing.has_body;
   bool head_sent = false;
   while (true) {
-    req.body() = {size ? start.buffer.get() : nullptr, size, !last};
+    auto framed = framing.frame({start.buffer.get(), size}, last);
+    std::array<asio::const_buffer, 4> pieces{head_sent ? asio::const_buffer{} : asio::buffer(*head), framed[0], framed[1], framed[2]};
     tcp.expires_after(timeout);
-    auto [ec, n] = co_await write();
-    if (ec && ec != http::error::need_buffer) {
+    auto [ec, n] = co_await conn_->visit([&](auto& s) { return asio::async_write(s, pieces, use_nothrow); });
+    if (ec) {
       if (!head_sent) co_return failure(ec);
       co_return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
                               fmt::format("sending the request body to {} failed: {}", endpoint_.authority, ec.message())};
