@@ -1,6 +1,7 @@
 #include "gatehouse/access_line.hpp"
 
 #include <array>
+#include <charconv>
 #include <fmt/format.h>
 
 #include "gatehouse/values.hpp"
@@ -109,16 +110,38 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+namespace {
+// What each byte asks of a logfmt value: a table, since every byte of every
+// access line is looked up.
+enum : std::uint8_t { kBare = 0, kQuote = 1, kEscape = 2 };
+constexpr std::array<std::uint8_t, 256> kLogfmtByte = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    // Bytes a value cannot hold bare make it quoted; some are escaped inside the quotes.
+    if (c <= ' ' || c == '=' || c >= 0x7f) t[c] = kQuote;
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) t[c] = kQuote | kEscape;
+  }
+  return t;
+}();
+bool needs_quote(unsigned char c) { return kLogfmtByte[c] & kQuote; }
+bool needs_escape(unsigned char c) { return kLogfmtByte[c] & kEscape; }
+}  // namespace
+
 void append_logfmt_value(std::string& out, std::string_view text, bool always_quote) {
   bool quote = always_quote || text.empty();
-  for (unsigned char c : text)
-    if (c <= ' ' || c == '=' || c == '"' || c == '\\' || c >= 0x7f) quote = true;
+  for (std::size_t i = 0; !quote && i < text.size(); ++i) quote = needs_quote(static_cast<unsigned char>(text[i]));
   if (!quote) {
     out.append(text);
     return;
   }
   out += '"';
-  for (unsigned char c : text) {
+  // Runs of plain bytes are appended whole; only the bytes between them one by one.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (!needs_escape(c)) continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
@@ -126,23 +149,40 @@ void append_logfmt_value(std::string& out, std::string_view text, bool always_qu
       out += "\\n";
     } else if (c == '\t') {
       out += "\\t";
-    } else if (c < 0x20 || c >= 0x7f) {
-      append_escaped_byte(out, c);
     } else {
-      out += static_cast<char>(c);
+      append_escaped_byte(out, c);
     }
   }
+  out.append(text.data() + run, text.size() - run);
   out += '"';
 }
 
 namespace {
 
+void append_number(std::string& out, std::uint64_t n) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
 // Milliseconds with up to three decimals and no trailing zeros: 21, 0.412, 18.5.
-std::string millis_text(std::int64_t us) {
-  std::string s = fmt::format("{}.{:03}", us / 1000, us % 1000);
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s;
+void append_millis(std::string& out, std::int64_t us) {
+  append_number(out, static_cast<std::uint64_t>(us / 1000));
+  int fraction = static_cast<int>(us % 1000);
+  if (fraction == 0) return;
+  char decimals[4] = {'.', static_cast<char>('0' + fraction / 100), static_cast<char>('0' + fraction / 10 % 10),
+                      static_cast<char>('0' + fraction % 10)};
+  std::size_t n = 4;
+  while (decimals[n - 1] == '0') --n;
+  out.append(decimals, n);
+}
+
+// The target as logged: secret query values redacted. Most targets have no
+// query, and are logged as they are, without a copy.
+template <class F>
+void with_logged_target(std::string_view target, F&& f) {
+  if (target.find('?') == std::string_view::npos) f(target);
+  else f(std::string_view(redact_target(target)));
 }
 
 void logfmt_line(std::string& out, const RequestInfo& i) {
@@ -167,12 +207,12 @@ void logfmt_line(std::string& out, const RequestInfo& i) {
     if (us == RequestInfo::kUnset) {
       out += '-';
     } else {
-      out += millis_text(us);
+      append_millis(out, us);
       out += "ms";
     }
   };
   field("method", i.method);
-  field("path", redact_target(i.target), true);
+  with_logged_target(i.target, [&](std::string_view target) { field("path", target, true); });
   field("route", i.route);
   field("host", i.host);
   field("request_id", i.request_id.empty() ? std::string_view("-") : std::string_view(i.request_id));
@@ -181,7 +221,12 @@ void logfmt_line(std::string& out, const RequestInfo& i) {
   timing("connect", i.connect_us);
   timing("service", i.service_us);
   timing("duration", i.duration_us);
-  fmt::format_to(std::back_inserter(out), " status={} bytes={} bytes_in={}", i.status, i.bytes_out, i.bytes_in);
+  out += " status=";
+  append_number(out, static_cast<std::uint64_t>(i.status));
+  out += " bytes=";
+  append_number(out, i.bytes_out);
+  out += " bytes_in=";
+  append_number(out, i.bytes_in);
   field("cache", i.cache);
   field("idem", i.idem);
   field("rest", i.rest);
@@ -199,7 +244,8 @@ void json_line(std::string& out, const RequestInfo& i) {
     out += ",\"";
     out += name;
     out += "\":";
-    out += us == RequestInfo::kUnset ? std::string("null") : millis_text(us);
+    if (us == RequestInfo::kUnset) out += "null";
+    else append_millis(out, us);
   };
   out += "{\"at\":";
   append_json_string(out, error_code_level(i.code));
@@ -208,7 +254,7 @@ void json_line(std::string& out, const RequestInfo& i) {
     field("desc", i.detail.empty() ? error_code_description(i.code) : std::string_view(i.detail));
   }
   field("method", i.method);
-  field("path", redact_target(i.target));
+  with_logged_target(i.target, [&](std::string_view target) { field("path", target); });
   field("route", i.route);
   field("host", i.host);
   field("request_id", i.request_id);
