@@ -3,6 +3,7 @@
 
 #include "gatehouse/framing.hpp"
 #include "gatehouse/net.hpp"
+#include "gatehouse/timed_stream.hpp"
 #include "gatehouse/settings.hpp"
 
 namespace gatehouse {

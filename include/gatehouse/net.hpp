@@ -26,7 +26,6 @@ using boost::system::error_code;
 // Every awaited I/O call returns its error instead of throwing.
 inline constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// The streams of client and upstream connections are in timed_stream.hpp.
 
 }  // namespace gatehouse

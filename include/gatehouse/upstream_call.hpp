@@ -9,6 +9,7 @@
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/piece_pool.hpp"
+#include "gatehouse/timed_stream.hpp"
 
 namespace gatehouse {
 
@@ -16,6 +17,7 @@ namespace gatehouse {
 // context for https:// upstreams, the open-connection gauge.
 struct UpstreamContext {
   asio::io_context& io;
+  Deadlines& deadlines;                 // the worker's sweep of stream deadlines
   ssl::context& tls;
   bool verify_tls = true;
   std::int64_t& open_connections;       // the worker's gauge

@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "gatehouse/net.hpp"
+#include "gatehouse/timed_stream.hpp"
 
 namespace gatehouse {
 
@@ -12,13 +13,13 @@ namespace gatehouse {
 class UpstreamConnection {
  public:
   // `open_gauge` counts open upstream connections (the worker's metric).
-  UpstreamConnection(asio::io_context& io, std::int64_t& open_gauge);
-  UpstreamConnection(asio::io_context& io, ssl::context& tls, std::int64_t& open_gauge);
+  UpstreamConnection(asio::io_context& io, Deadlines& deadlines, std::int64_t& open_gauge);
+  UpstreamConnection(asio::io_context& io, Deadlines& deadlines, ssl::context& tls, std::int64_t& open_gauge);
   ~UpstreamConnection();
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
-  beast::tcp_stream& tcp();
+  TimedStream& tcp();
   bool is_tls() const { return std::holds_alternative<TlsStream>(stream_); }
   // While the connection waits in a pool, a read is kept pending on it (as
   // nginx and Envoy keep a read event on idle upstream connections): it

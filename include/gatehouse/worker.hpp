@@ -16,6 +16,7 @@
 #include "gatehouse/route_table.hpp"
 #include "gatehouse/settings.hpp"
 #include "gatehouse/stage_factory.hpp"
+#include "gatehouse/timed_stream.hpp"
 #include "gatehouse/upstream_client.hpp"
 
 namespace gatehouse {
@@ -25,7 +26,7 @@ struct Exchange;
 
 // What a connection shows the worker so that a drain can close it when idle.
 struct ConnectionEntry {
-  beast::tcp_stream* lowest = nullptr;
+  TimedStream* lowest = nullptr;
   bool idle = true;
 };
 
@@ -62,6 +63,7 @@ class Worker {
   RequestIdGenerator& request_ids() { return request_ids_; }
   UpstreamClient& upstream() { return upstream_; }
   PiecePool& pieces() { return pieces_; }
+  Deadlines& deadlines() { return deadlines_; }
   BackgroundWork& background() { return background_; }
 
   // The `complete` step, once per request: metrics, then the access line.
@@ -97,9 +99,13 @@ class Worker {
  private:
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> sweep_loop();
+  asio::awaitable<void> deadline_loop();
 
   unsigned index_;
   SharedState& shared_;
+  // Before the io_context and everything holding streams: a stream leaves
+  // this list when it is destroyed.
+  Deadlines deadlines_;
   // A pointer so that ~Worker can close pooled connections before the
   // io_context goes, and destroy it (and the requests still in it, which log
   // their lines) while everything they touch is still alive.

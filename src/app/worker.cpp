@@ -11,7 +11,7 @@ Worker::Worker(unsigned index, SharedState& shared)
     : index_(index),
       shared_(shared),
       io_(std::make_unique<asio::io_context>(1)),
-      upstream_(UpstreamContext{*io_, shared.upstream_tls, shared.settings.upstream_tls_verify, metrics_.upstream_connections,
+      upstream_(UpstreamContext{*io_, deadlines_, shared.upstream_tls, shared.settings.upstream_tls_verify, metrics_.upstream_connections,
                                 shared.draining, pieces_},
                 shared.settings, metrics_),
       background_(*io_, shared.settings.background_limit, metrics_),
@@ -100,6 +100,7 @@ void Worker::serve(tcp::acceptor acceptor) {
   acceptor_.emplace(std::move(acceptor));
   asio::co_spawn(*io_, accept_loop(), asio::detached);
   asio::co_spawn(*io_, sweep_loop(), asio::detached);
+  asio::co_spawn(*io_, deadline_loop(), asio::detached);
 }
 
 asio::awaitable<void> Worker::accept_loop() {
@@ -130,6 +131,18 @@ asio::awaitable<void> Worker::sweep_loop() {
   }
 }
 
+// Runs until the worker stops: requests still in flight during a drain
+// keep their timeouts.
+asio::awaitable<void> Worker::deadline_loop() {
+  asio::steady_timer timer(*io_);
+  while (true) {
+    timer.expires_after(Deadlines::kTick);
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec) break;
+    deadlines_.sweep(std::chrono::steady_clock::now());
+  }
+}
+
 void Worker::begin_drain() {
   error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
@@ -137,7 +150,6 @@ void Worker::begin_drain() {
   for (ConnectionEntry* e : connections_)
     if (e->idle) {
       e->lowest->cancel();
-      e->lowest->socket().cancel(ignored);  // also ends a wait for readability
     }
   upstream_.close_all_idle();
   background_.cancel_all();

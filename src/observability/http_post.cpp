@@ -81,7 +81,7 @@ asio::awaitable<PostResult> http_post(ssl::context& tls, const std::string& url,
   // One deadline for connect, handshake, send and response: a slow tracker
   // costs the reporter at most `timeout` a report.
   if (u->tls) {
-    TlsStream stream(executor, tls);
+    beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
     beast::get_lowest_layer(stream).expires_after(timeout);
     auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, use_nothrow);
     if (cec) {
@@ -98,7 +98,7 @@ asio::awaitable<PostResult> http_post(ssl::context& tls, const std::string& url,
     }
     co_return co_await exchange(stream, req);
   }
-  PlainStream stream(executor);
+  beast::tcp_stream stream(executor);
   stream.expires_after(timeout);
   auto [cec, ep] = co_await stream.async_connect(endpoints, use_nothrow);
   if (cec) {

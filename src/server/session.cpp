@@ -472,7 +472,7 @@ asio::awaitable<void> linger_close(Stream& stream) {
 
 asio::awaitable<void> serve_plain_connection(Worker& w, tcp::socket socket) {
   std::string peer = peer_text(socket);
-  PlainStream stream(std::move(socket));
+  PlainStream stream(TimedStream::Parts{std::move(socket), w.deadlines()});
   {
     Session<PlainStream> session(w, stream, std::move(peer), false);
     co_await session.run();
@@ -482,7 +482,7 @@ asio::awaitable<void> serve_plain_connection(Worker& w, tcp::socket socket) {
 
 asio::awaitable<void> serve_tls_connection(Worker& w, tcp::socket socket) {
   std::string peer = peer_text(socket);
-  TlsStream stream(PlainStream(std::move(socket)), *w.settings_tls());
+  TlsStream stream(TimedStream::Parts{std::move(socket), w.deadlines()}, *w.settings_tls());
   beast::get_lowest_layer(stream).expires_after(w.settings().header_timeout);
   auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow);
   if (ec) {

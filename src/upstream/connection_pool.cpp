@@ -5,20 +5,20 @@
 
 namespace gatehouse {
 
-UpstreamConnection::UpstreamConnection(asio::io_context& io, std::int64_t& open_gauge)
-    : stream_(std::in_place_type<PlainStream>, io), open_gauge_(open_gauge) {
+UpstreamConnection::UpstreamConnection(asio::io_context& io, Deadlines& deadlines, std::int64_t& open_gauge)
+    : stream_(std::in_place_type<PlainStream>, io, deadlines), open_gauge_(open_gauge) {
   ++open_gauge_;
 }
 
-UpstreamConnection::UpstreamConnection(asio::io_context& io, ssl::context& tls, std::int64_t& open_gauge)
-    : stream_(std::in_place_type<TlsStream>, io, tls), open_gauge_(open_gauge) {
+UpstreamConnection::UpstreamConnection(asio::io_context& io, Deadlines& deadlines, ssl::context& tls, std::int64_t& open_gauge)
+    : stream_(std::in_place_type<TlsStream>, TimedStream::Parts{tcp::socket(io), deadlines}, tls), open_gauge_(open_gauge) {
   ++open_gauge_;
 }
 
 UpstreamConnection::~UpstreamConnection() { --open_gauge_; }
 
-beast::tcp_stream& UpstreamConnection::tcp() {
-  return visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); });
+TimedStream& UpstreamConnection::tcp() {
+  return visit([](auto& s) -> TimedStream& { return beast::get_lowest_layer(s); });
 }
 
 bool UpstreamConnection::peek_says_broken() {

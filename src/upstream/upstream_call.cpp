@@ -70,7 +70,8 @@ asio::awaitable<AttemptResult> UpstreamCall::connect() {
   const UpstreamUrl& url = *endpoint_.url;
   auto& io = ctx_.io;
   auto& gauge = ctx_.open_connections;
-  conn_ = url.tls ? std::make_unique<UpstreamConnection>(io, ctx_.tls, gauge) : std::make_unique<UpstreamConnection>(io, gauge);
+  conn_ = url.tls ? std::make_unique<UpstreamConnection>(io, ctx_.deadlines, ctx_.tls, gauge)
+                  : std::make_unique<UpstreamConnection>(io, ctx_.deadlines, gauge);
   auto& tcp = conn_->tcp();
   auto start = Clock::now();
   tcp.expires_after(options_.connect_timeout);

@@ -1,0 +1,184 @@
+#pragma once
+// A TCP stream whose operations time out by one deadline per connection,
+// checked by the worker's periodic sweep (Deadlines) rather than by a timer
+// armed and cancelled around every read and write, as beast::tcp_stream
+// does. Setting the deadline is a store; an operation costs no timer, no
+// extra completion and no allocation of its own, and the stream carries no
+// timer state while its connection sits idle.
+//
+// The semantics are beast::tcp_stream's, with the sweep's resolution
+// (Deadlines::kTick): expires_after() applies to the operations started
+// after it; a deadline that passes while an operation is pending closes the
+// socket, and that operation (and every other pending one) completes with
+// beast::error::timeout. A deadline that passes while nothing is pending
+// does nothing.
+#include <boost/intrusive/list.hpp>
+
+#include <chrono>
+#include <utility>
+
+#include "gatehouse/net.hpp"
+
+namespace gatehouse {
+
+class TimedStream;
+
+// One worker's streams, for the sweep that enforces their deadlines.
+class Deadlines {
+ public:
+  // How often the worker sweeps: timeouts fire up to this late.
+  static constexpr std::chrono::milliseconds kTick{25};
+
+  Deadlines() = default;
+  Deadlines(const Deadlines&) = delete;
+  Deadlines& operator=(const Deadlines&) = delete;
+  ~Deadlines();
+
+  // Times out every stream whose deadline passed while an operation was pending.
+  void sweep(std::chrono::steady_clock::time_point now);
+  std::size_t size() const { return streams_.size(); }
+
+ private:
+  friend class TimedStream;
+  using Hook = boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>>;
+  struct Link {
+    Hook hook;
+    TimedStream* stream;
+  };
+  using List = boost::intrusive::list<Link, boost::intrusive::member_hook<Link, Hook, &Link::hook>, boost::intrusive::constant_time_size<true>>;
+  List streams_;
+};
+
+namespace detail {
+// Wraps a completion handler: counts the operation as ended and reports a
+// close by the sweep as a timeout. Every association of the handler
+// (executor, allocator, cancellation slot) is its own (see the associator
+// below), so it completes where and how it would have unwrapped.
+template <class Handler>
+struct TimedCompletion;
+}  // namespace detail
+
+class TimedStream {
+ public:
+  using socket_type = tcp::socket;
+  using executor_type = socket_type::executor_type;
+  using lowest_layer_type = socket_type::lowest_layer_type;  // asio::ssl::stream asks for it
+
+  // The single argument form lets asio::ssl::stream build one in place.
+  struct Parts {
+    socket_type socket;
+    Deadlines& deadlines;
+  };
+  explicit TimedStream(Parts parts);
+  TimedStream(asio::io_context& io, Deadlines& deadlines) : TimedStream(Parts{socket_type(io), deadlines}) {}
+  ~TimedStream();
+  TimedStream(const TimedStream&) = delete;
+  TimedStream& operator=(const TimedStream&) = delete;
+
+  executor_type get_executor() { return socket_.get_executor(); }
+  socket_type& socket() { return socket_; }
+  lowest_layer_type& lowest_layer() { return socket_.lowest_layer(); }
+
+  void expires_after(std::chrono::steady_clock::duration d) { deadline_ = std::chrono::steady_clock::now() + d; }
+  void expires_never() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  // Cancels the pending operations (they complete with operation_aborted).
+  void cancel() {
+    error_code ignored;
+    socket_.cancel(ignored);
+  }
+  void close() {
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::size_t)>(
+        [this](auto handler, const MutableBuffers& b) {
+          started();
+          socket_.async_read_some(b, detail::TimedCompletion<decltype(handler)>{this, std::move(handler)});
+        },
+        token, buffers);
+  }
+
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::size_t)>(
+        [this](auto handler, const ConstBuffers& b) {
+          started();
+          socket_.async_write_some(b, detail::TimedCompletion<decltype(handler)>{this, std::move(handler)});
+        },
+        token, buffers);
+  }
+
+  // Connects to the first of `endpoints` that accepts.
+  template <class Endpoints, class Token>
+  auto async_connect(const Endpoints& endpoints, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, tcp::endpoint)>(
+        [this](auto handler, const Endpoints& e) {
+          started();
+          asio::async_connect(socket_, e, detail::TimedCompletion<decltype(handler)>{this, std::move(handler)});
+        },
+        token, endpoints);
+  }
+
+ private:
+  template <class Handler>
+  friend struct detail::TimedCompletion;
+  friend class Deadlines;
+
+  void started() { ++pending_; }
+  // The error an operation reports: a close by the sweep is a timeout.
+  error_code ended(error_code ec) {
+    --pending_;
+    if (ec && timed_out_) return beast::error::timeout;
+    return ec;
+  }
+  void time_out() {
+    timed_out_ = true;
+    close();
+  }
+
+  socket_type socket_;
+  Deadlines& deadlines_;
+  Deadlines::Link link_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  unsigned pending_ = 0;
+  bool timed_out_ = false;
+};
+
+namespace detail {
+// The stream outlives its pending operations: every operation is awaited by
+// the coroutine that owns the stream. (When the event loop is destroyed, the
+// pending handlers are destroyed without being called.)
+template <class Handler>
+struct TimedCompletion {
+  TimedStream* stream;
+  Handler handler;
+
+  template <class... Args>
+  void operator()(error_code ec, Args&&... args) {
+    ec = stream->ended(ec);
+    std::move(handler)(ec, std::forward<Args>(args)...);
+  }
+};
+}  // namespace detail
+
+// The streams of client and upstream connections.
+using PlainStream = TimedStream;
+using TlsStream = beast::ssl_stream<TimedStream>;
+
+}  // namespace gatehouse
+
+namespace boost::asio {
+template <template <typename, typename> class Associator, typename Handler, typename DefaultCandidate>
+struct associator<Associator, gatehouse::detail::TimedCompletion<Handler>, DefaultCandidate> : Associator<Handler, DefaultCandidate> {
+  static typename Associator<Handler, DefaultCandidate>::type get(const gatehouse::detail::TimedCompletion<Handler>& h) noexcept {
+    return Associator<Handler, DefaultCandidate>::get(h.handler);
+  }
+  static auto get(const gatehouse::detail::TimedCompletion<Handler>& h, const DefaultCandidate& c) noexcept
+      -> decltype(Associator<Handler, DefaultCandidate>::get(h.handler, c)) {
+    return Associator<Handler, DefaultCandidate>::get(h.handler, c);
+  }
+};
+}  // namespace boost::asio
