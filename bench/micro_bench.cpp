@@ -123,14 +123,14 @@ class InactiveStage final : public Stage {
   std::string_view name() const override { return "inactive"; }
   bool active_for(const Route&) const override { return false; }
   bool has_response_head_hook() const override { return true; }
-  asio::awaitable<Flow> on_request(Exchange&) override { co_return Flow::next; }
+  Awaitable<Flow> on_request(Exchange&) override { co_return Flow::next; }
 };
 
 // Stands in for the upstream: answers at once, without I/O.
 class AnsweringStage final : public Stage {
  public:
   std::string_view name() const override { return "answer"; }
-  asio::awaitable<Flow> on_request(Exchange& ex) override {
+  Awaitable<Flow> on_request(Exchange& ex) override {
     ex.answer(http::status::ok, "{\"id\":123}", "application/json");
     co_return Flow::answered;
   }

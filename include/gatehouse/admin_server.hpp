@@ -25,9 +25,9 @@ class AdminServer {
   void stop();  // before the workers stop: a scrape waits on them
 
  private:
-  asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve(tcp::socket socket);
-  asio::awaitable<std::string> collect(std::string_view accept, std::string& content_type);
+  Awaitable<void> accept_loop();
+  Awaitable<void> serve(tcp::socket socket);
+  Awaitable<std::string> collect(std::string_view accept, std::string& content_type);
 
   SharedState& shared_;
   std::vector<Worker*> workers_;

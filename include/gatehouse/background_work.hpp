@@ -27,7 +27,7 @@ class BackgroundWork {
 
   // Starts `work` unless the limit is reached or a drain has begun. `kind`
   // names the work in metrics ("revalidation", "outcome").
-  bool spawn(std::string_view kind, asio::awaitable<void> work);
+  bool spawn(std::string_view kind, Awaitable<void> work);
   // Cancels every running task and refuses new ones.
   void cancel_all();
   std::size_t running() const { return tasks_.size(); }

@@ -82,7 +82,7 @@ class FilterChain {
 class FilteredBody final : public BodySource {
  public:
   FilteredBody(BodySource& inner, FilterChain& chain) : inner_(inner), chain_(chain) {}
-  asio::awaitable<BodyRead> read(asio::mutable_buffer into) override;
+  Awaitable<BodyRead> read(asio::mutable_buffer into) override;
   bool done() const override { return inner_.done() && pending_.empty() && chain_.finished(); }
   std::uint64_t consumed() const override { return produced_; }
 

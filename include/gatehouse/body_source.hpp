@@ -29,7 +29,7 @@ struct BodyRead {
 class BodySource {
  public:
   virtual ~BodySource() = default;
-  virtual asio::awaitable<BodyRead> read(asio::mutable_buffer into) = 0;
+  virtual Awaitable<BodyRead> read(asio::mutable_buffer into) = 0;
   virtual bool done() const = 0;
   // Bytes the source has produced so far.
   virtual std::uint64_t consumed() const = 0;
@@ -48,7 +48,7 @@ class TextBody final : public BodySource {
     offset_ = 0;
   }
   std::string_view text() const { return text_; }
-  asio::awaitable<BodyRead> read(asio::mutable_buffer into) override;
+  Awaitable<BodyRead> read(asio::mutable_buffer into) override;
   bool done() const override { return offset_ == text_.size(); }
   std::uint64_t consumed() const override { return offset_; }
   bool ready() const override { return true; }

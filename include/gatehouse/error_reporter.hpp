@@ -53,10 +53,10 @@ class ErrorReporter {
     std::uint64_t repeats = 0;
     ErrorReport sample;
   };
-  asio::awaitable<void> sender_loop();
-  asio::awaitable<void> summary_loop();
-  asio::awaitable<bool> deliver(const ErrorReport& r);
-  asio::awaitable<bool> post_with_retry(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+  Awaitable<void> sender_loop();
+  Awaitable<void> summary_loop();
+  Awaitable<bool> deliver(const ErrorReport& r);
+  Awaitable<bool> post_with_retry(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
                                         const std::string& body);
   void queue_summaries(bool all);
   bool enqueue_locked(ErrorReport r);

@@ -32,6 +32,6 @@ struct HeadLimits {
 // Reads until `buffer` holds a whole request head (or a reason to stop).
 // Bytes past the head (body, pipelined requests) stay in `buffer`.
 template <class Stream>
-asio::awaitable<HeadRead> read_request_head(Stream& stream, beast::flat_buffer& buffer, HeadLimits limits);
+Awaitable<HeadRead> read_request_head(Stream& stream, beast::flat_buffer& buffer, HeadLimits limits);
 
 }  // namespace gatehouse

@@ -17,7 +17,7 @@ struct PostResult {
 
 // POSTs `body` to an http:// or https:// URL and waits for the status, all
 // within `timeout`. Used off the request path (the error reporter's thread).
-asio::awaitable<PostResult> http_post(ssl::context& tls, const std::string& url,
+Awaitable<PostResult> http_post(ssl::context& tls, const std::string& url,
                                       const std::vector<std::pair<std::string, std::string>>& headers,
                                       const std::string& body, std::chrono::milliseconds timeout);
 

@@ -18,7 +18,7 @@ class Pipeline {
   std::size_t size() const { return stages_.size(); }
 
   // Phases 1 and 2: afterwards the exchange has a response head and body.
-  asio::awaitable<void> run(Exchange& ex) const;
+  Awaitable<void> run(Exchange& ex) const;
   // Phase 4, once per exchange (later calls do nothing).
   void complete(Exchange& ex, const Outcome& outcome) const noexcept;
 

@@ -93,8 +93,8 @@ class Stage {
   // setting). An inactive stage costs one virtual call per request.
   virtual bool active_for(const Route&) const { return true; }
 
-  virtual asio::awaitable<Flow> on_request(Exchange& ex) = 0;
-  virtual asio::awaitable<void> on_response_head(Exchange&) { co_return; }
+  virtual Awaitable<Flow> on_request(Exchange& ex) = 0;
+  virtual Awaitable<void> on_response_head(Exchange&) { co_return; }
   // True when on_response_head does anything: the pipeline skips the
   // coroutine of stages that have none.
   virtual bool has_response_head_hook() const { return false; }

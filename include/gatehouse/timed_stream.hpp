@@ -60,7 +60,7 @@ struct TimedCompletion;
 
 class TimedStream {
  public:
-  using socket_type = tcp::socket;
+  using socket_type = Socket;
   using executor_type = socket_type::executor_type;
   using lowest_layer_type = socket_type::lowest_layer_type;  // asio::ssl::stream asks for it
 

@@ -74,9 +74,9 @@ class UpstreamCall final : public BodySource {
   UpstreamCall(UpstreamContext& ctx, EndpointSet& set, Endpoint& endpoint, const RouteOptions& options);
   ~UpstreamCall() override;
 
-  asio::awaitable<AttemptResult> run(UpstreamRequest& req, BodyStart& start);
+  Awaitable<AttemptResult> run(UpstreamRequest& req, BodyStart& start);
 
-  asio::awaitable<BodyRead> read(asio::mutable_buffer into) override;
+  Awaitable<BodyRead> read(asio::mutable_buffer into) override;
   bool done() const override { return parser_ && parser_->is_done(); }
   std::uint64_t consumed() const override { return consumed_; }
   bool ready() const override { return parser_ && (parser_->is_done() || (conn_ && conn_->buffer.size() > 0)); }
@@ -91,9 +91,9 @@ class UpstreamCall final : public BodySource {
   std::int64_t service_us() const { return service_us_; }
 
  private:
-  asio::awaitable<AttemptResult> connect();
-  asio::awaitable<AttemptResult> send_request(UpstreamRequest& req, BodyStart& start);
-  asio::awaitable<AttemptResult> read_response_head(UpstreamRequest& req, const BodyStart& start);
+  Awaitable<AttemptResult> connect();
+  Awaitable<AttemptResult> send_request(UpstreamRequest& req, BodyStart& start);
+  Awaitable<AttemptResult> read_response_head(UpstreamRequest& req, const BodyStart& start);
   void finish();
 
   UpstreamContext& ctx_;

@@ -37,7 +37,7 @@ class UpstreamClient {
   UpstreamClient(UpstreamContext ctx, const Settings& settings, MetricsShard& metrics);
 
   // The route must be one of settings.routes (the client keeps a pool per route).
-  asio::awaitable<UpstreamResult> send(const Route& route, UpstreamRequest& req);
+  Awaitable<UpstreamResult> send(const Route& route, UpstreamRequest& req);
 
   EndpointSet& endpoints(const Route& route);
   // Closes idle pooled connections past their idle timeout, or all of them.

@@ -97,9 +97,9 @@ class Worker {
   }
 
  private:
-  asio::awaitable<void> accept_loop();
-  asio::awaitable<void> sweep_loop();
-  asio::awaitable<void> deadline_loop();
+  Awaitable<void> accept_loop();
+  Awaitable<void> sweep_loop();
+  Awaitable<void> deadline_loop();
 
   unsigned index_;
   SharedState& shared_;
@@ -128,7 +128,7 @@ class Worker {
 };
 
 // Serves one accepted connection until it closes (src/server/session.cpp).
-asio::awaitable<void> serve_plain_connection(Worker& w, tcp::socket socket);
-asio::awaitable<void> serve_tls_connection(Worker& w, tcp::socket socket);
+Awaitable<void> serve_plain_connection(Worker& w, Socket socket);
+Awaitable<void> serve_tls_connection(Worker& w, Socket socket);
 
 }  // namespace gatehouse

@@ -32,7 +32,7 @@ void AdminServer::stop() {
   thread_.join();
 }
 
-asio::awaitable<void> AdminServer::accept_loop() {
+Awaitable<void> AdminServer::accept_loop() {
   while (acceptor_.is_open()) {
     auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
     if (ec) break;
@@ -40,12 +40,12 @@ asio::awaitable<void> AdminServer::accept_loop() {
   }
 }
 
-asio::awaitable<std::string> AdminServer::collect(std::string_view accept, std::string& content_type) {
+Awaitable<std::string> AdminServer::collect(std::string_view accept, std::string& content_type) {
   MetricsShard totals;
   for (Worker* w : workers_) {
     // Runs on the worker's own thread; only the copy crosses back here.
     MetricsShard copy = co_await asio::co_spawn(
-        w->io(), [w]() -> asio::awaitable<MetricsShard> { co_return w->metrics(); }, asio::use_awaitable);
+        w->io(), [w]() -> Awaitable<MetricsShard> { co_return w->metrics(); }, asio::use_awaitable_t<Executor>{});
     totals.merge(copy);
   }
   ExpositionInput in{totals, route_names_, ProcessStats::read_self(), shared_.access_log.dropped_lines()};
@@ -60,7 +60,7 @@ asio::awaitable<std::string> AdminServer::collect(std::string_view accept, std::
   co_return render_metrics(in, format);
 }
 
-asio::awaitable<void> AdminServer::serve(tcp::socket socket) {
+Awaitable<void> AdminServer::serve(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   while (true) {

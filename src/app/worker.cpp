@@ -103,9 +103,9 @@ void Worker::serve(tcp::acceptor acceptor) {
   asio::co_spawn(*io_, deadline_loop(), asio::detached);
 }
 
-asio::awaitable<void> Worker::accept_loop() {
+Awaitable<void> Worker::accept_loop() {
   while (acceptor_ && acceptor_->is_open()) {
-    auto [ec, socket] = co_await acceptor_->async_accept(use_nothrow);
+    auto [ec, socket] = co_await acceptor_->async_accept(*io_, use_nothrow);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
       // Out of file descriptors and the like: say so, pause, carry on.
@@ -121,7 +121,7 @@ asio::awaitable<void> Worker::accept_loop() {
   }
 }
 
-asio::awaitable<void> Worker::sweep_loop() {
+Awaitable<void> Worker::sweep_loop() {
   asio::steady_timer timer(*io_);
   while (!draining()) {
     timer.expires_after(std::chrono::seconds(1));
@@ -133,7 +133,7 @@ asio::awaitable<void> Worker::sweep_loop() {
 
 // Runs until the worker stops: requests still in flight during a drain
 // keep their timeouts.
-asio::awaitable<void> Worker::deadline_loop() {
+Awaitable<void> Worker::deadline_loop() {
   asio::steady_timer timer(*io_);
   while (true) {
     timer.expires_after(Deadlines::kTick);

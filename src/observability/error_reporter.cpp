@@ -67,7 +67,7 @@ void ErrorReporter::queue_summaries(bool all) {
   }
 }
 
-asio::awaitable<void> ErrorReporter::summary_loop() {
+Awaitable<void> ErrorReporter::summary_loop() {
   asio::steady_timer timer(io_);
   auto period = std::max(std::chrono::milliseconds(100), settings_.group_window / 4);
   while (true) {
@@ -79,7 +79,7 @@ asio::awaitable<void> ErrorReporter::summary_loop() {
   }
 }
 
-asio::awaitable<void> ErrorReporter::sender_loop() {
+Awaitable<void> ErrorReporter::sender_loop() {
   while (true) {
     std::optional<ErrorReport> next;
     {
@@ -107,7 +107,7 @@ std::string ErrorReporter::next_event_id() {
   return fmt::format("{:016x}{:016x}", rng(), rng() ^ ++event_counter_);
 }
 
-asio::awaitable<bool> ErrorReporter::post_with_retry(const std::string& url,
+Awaitable<bool> ErrorReporter::post_with_retry(const std::string& url,
                                                       const std::vector<std::pair<std::string, std::string>>& headers,
                                                       const std::string& body) {
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -134,7 +134,7 @@ asio::awaitable<bool> ErrorReporter::post_with_retry(const std::string& url,
   co_return false;
 }
 
-asio::awaitable<bool> ErrorReporter::deliver(const ErrorReport& r) {
+Awaitable<bool> ErrorReporter::deliver(const ErrorReport& r) {
   bool ok = true;
   if (settings_.sentry) {
     const SentryDsn& dsn = *settings_.sentry;

@@ -31,7 +31,7 @@ std::optional<Url> split_url(const std::string& url) {
 }
 
 template <class Stream>
-asio::awaitable<PostResult> exchange(Stream& stream, http::request<http::string_body>& req) {
+Awaitable<PostResult> exchange(Stream& stream, http::request<http::string_body>& req) {
   PostResult result;
   auto [wec, wn] = co_await http::async_write(stream, req, use_nothrow);
   if (wec) {
@@ -54,7 +54,7 @@ asio::awaitable<PostResult> exchange(Stream& stream, http::request<http::string_
 
 }  // namespace
 
-asio::awaitable<PostResult> http_post(ssl::context& tls, const std::string& url,
+Awaitable<PostResult> http_post(ssl::context& tls, const std::string& url,
                                       const std::vector<std::pair<std::string, std::string>>& headers,
                                       const std::string& body, std::chrono::milliseconds timeout) {
   PostResult result;

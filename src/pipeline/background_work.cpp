@@ -6,7 +6,7 @@
 
 namespace gatehouse {
 
-bool BackgroundWork::spawn(std::string_view kind, asio::awaitable<void> work) {
+bool BackgroundWork::spawn(std::string_view kind, Awaitable<void> work) {
   auto it = metrics_.background.find(kind);
   if (it == metrics_.background.end()) it = metrics_.background.emplace(std::string(kind), MetricsShard::BackgroundStats{}).first;
   MetricsShard::BackgroundStats& stats = it->second;

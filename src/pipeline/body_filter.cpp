@@ -51,7 +51,7 @@ std::size_t FilteredBody::deliver(std::string_view bytes, asio::mutable_buffer i
   return n;
 }
 
-asio::awaitable<BodyRead> FilteredBody::read(asio::mutable_buffer into) {
+Awaitable<BodyRead> FilteredBody::read(asio::mutable_buffer into) {
   std::size_t n = 0;
   if (pending_offset_ < pending_.size()) {
     n = std::min(into.size(), pending_.size() - pending_offset_);

@@ -22,7 +22,7 @@ void Pipeline::add(std::unique_ptr<Stage> stage) {
   stages_.push_back(std::move(stage));
 }
 
-asio::awaitable<void> Pipeline::run(Exchange& ex) const {
+Awaitable<void> Pipeline::run(Exchange& ex) const {
   std::string_view current;
   std::string failure;
   try {

@@ -10,7 +10,7 @@ std::string_view as_view(const beast::flat_buffer& b) {
 }  // namespace
 
 template <class Stream>
-asio::awaitable<HeadRead> read_request_head(Stream& stream, beast::flat_buffer& buffer, HeadLimits limits) {
+Awaitable<HeadRead> read_request_head(Stream& stream, beast::flat_buffer& buffer, HeadLimits limits) {
   HeadRead r;
   auto& tcp = beast::get_lowest_layer(stream);
   if (buffer.size() == 0) {
@@ -49,7 +49,7 @@ asio::awaitable<HeadRead> read_request_head(Stream& stream, beast::flat_buffer& 
   }
 }
 
-template asio::awaitable<HeadRead> read_request_head<PlainStream>(PlainStream&, beast::flat_buffer&, HeadLimits);
-template asio::awaitable<HeadRead> read_request_head<TlsStream>(TlsStream&, beast::flat_buffer&, HeadLimits);
+template Awaitable<HeadRead> read_request_head<PlainStream>(PlainStream&, beast::flat_buffer&, HeadLimits);
+template Awaitable<HeadRead> read_request_head<TlsStream>(TlsStream&, beast::flat_buffer&, HeadLimits);
 
 }  // namespace gatehouse

@@ -5,7 +5,7 @@
 
 namespace gatehouse {
 
-asio::awaitable<BodyRead> TextBody::read(asio::mutable_buffer into) {
+Awaitable<BodyRead> TextBody::read(asio::mutable_buffer into) {
   std::size_t n = std::min(into.size(), text_.size() - offset_);
   std::memcpy(into.data(), text_.data() + offset_, n);
   offset_ += n;

@@ -93,7 +93,7 @@ class ClientBody final : public BodySource {
   bool done() const override { return done_; }
   std::uint64_t consumed() const override { return consumed_; }
 
-  asio::awaitable<BodyRead> read(asio::mutable_buffer into) override {
+  Awaitable<BodyRead> read(asio::mutable_buffer into) override {
     if (done_) co_return BodyRead{};
     auto& tcp = beast::get_lowest_layer(stream_);
     if (expect_continue_) {
@@ -177,7 +177,7 @@ class Session {
   }
   ~Session() { w_.untrack(&entry_); }
 
-  asio::awaitable<void> run() {
+  Awaitable<void> run() {
     bool first = true;
     while (!w_.draining()) {
       entry_.idle = true;
@@ -208,7 +208,7 @@ class Session {
  private:
   const Settings& settings() const { return w_.settings(); }
 
-  asio::awaitable<bool> serve_request(bool first) {
+  Awaitable<bool> serve_request(bool first) {
     HeadLimits limits{first ? settings().header_timeout : settings().client_idle_timeout, settings().header_timeout,
                       settings().max_header_size};
     HeadRead head = co_await read_request_head(stream_, buffer_, limits);
@@ -268,7 +268,7 @@ class Session {
   }
 
   // Answers a head that could not be read whole or failed the framing checks.
-  asio::awaitable<void> refuse_head(const HeadRead& head, RequestInfo& info) {
+  Awaitable<void> refuse_head(const HeadRead& head, RequestInfo& info) {
     auto limit = std::to_string(settings().max_header_size);
     switch (head.kind) {
       case HeadRead::Kind::rejected: co_return co_await reject(info, ErrorCode::bad_request, head.scan.status, head.scan.reason);
@@ -292,7 +292,7 @@ class Session {
 
   // Fields named with '_' are dropped (the default), passed on, or refused,
   // as GATEHOUSE_HEADERS_WITH_UNDERSCORES says. False: refused and answered.
-  asio::awaitable<bool> handle_underscore_fields(http::request<http::buffer_body>& request, RequestInfo& info) {
+  Awaitable<bool> handle_underscore_fields(http::request<http::buffer_body>& request, RequestInfo& info) {
     UnderscoreHeaders policy = settings().headers_with_underscores;
     if (policy == UnderscoreHeaders::allow) co_return true;
     auto names = underscore_field_names(request);
@@ -310,7 +310,7 @@ class Session {
   }
 
   // Answers a request that never reached the pipeline, and closes.
-  asio::awaitable<void> reject(RequestInfo& info, ErrorCode code, int status, std::string detail) {
+  Awaitable<void> reject(RequestInfo& info, ErrorCode code, int status, std::string detail) {
     info.request_id = w_.request_ids().next();
     Problem p = problem_for(code, status);
     p.detail = detail;
@@ -334,7 +334,7 @@ class Session {
   // the first piece of the body when that piece is already at hand (one write,
   // one packet for a small response); otherwise at once, so that a slow or
   // streaming body does not hold it back. `ending` says how it went.
-  asio::awaitable<bool> write_response(Exchange& ex, unsigned version, bool keep_alive, Outcome::Ending& ending) {
+  Awaitable<bool> write_response(Exchange& ex, unsigned version, bool keep_alive, Outcome::Ending& ending) {
     RequestInfo& info = ex.info;
     ending = Outcome::Ending::client_gone;
     // The client is gone: nothing to write, and the line says 499.
@@ -419,7 +419,7 @@ class Session {
   }
 
   // Sends the head with no body bytes (a body whose first read failed).
-  asio::awaitable<void> write_head_alone(const std::string& head, RequestInfo& info, int status) {
+  Awaitable<void> write_head_alone(const std::string& head, RequestInfo& info, int status) {
     beast::get_lowest_layer(stream_).expires_after(settings().client_idle_timeout);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), use_nothrow);
     if (!ec) info.status = status;
@@ -442,7 +442,7 @@ class Session {
   ConnectionEntry entry_;
 };
 
-std::string peer_text(const tcp::socket& socket) {
+std::string peer_text(const Socket& socket) {
   error_code ec;
   auto ep = socket.remote_endpoint(ec);
   if (ec) return "-";
@@ -455,7 +455,7 @@ std::string peer_text(const tcp::socket& socket) {
 // moment, so that unread request bytes do not turn our close into a reset
 // that destroys the response in flight (the "lingering close").
 template <class Stream>
-asio::awaitable<void> linger_close(Stream& stream) {
+Awaitable<void> linger_close(Stream& stream) {
   auto& tcp = beast::get_lowest_layer(stream);
   error_code ignored;
   tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -470,7 +470,7 @@ asio::awaitable<void> linger_close(Stream& stream) {
 
 }  // namespace
 
-asio::awaitable<void> serve_plain_connection(Worker& w, tcp::socket socket) {
+Awaitable<void> serve_plain_connection(Worker& w, Socket socket) {
   std::string peer = peer_text(socket);
   PlainStream stream(TimedStream::Parts{std::move(socket), w.deadlines()});
   {
@@ -480,7 +480,7 @@ asio::awaitable<void> serve_plain_connection(Worker& w, tcp::socket socket) {
   co_await linger_close(stream);
 }
 
-asio::awaitable<void> serve_tls_connection(Worker& w, tcp::socket socket) {
+Awaitable<void> serve_tls_connection(Worker& w, Socket socket) {
   std::string peer = peer_text(socket);
   TlsStream stream(TimedStream::Parts{std::move(socket), w.deadlines()}, *w.settings_tls());
   beast::get_lowest_layer(stream).expires_after(w.settings().header_timeout);

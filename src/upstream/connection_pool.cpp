@@ -11,7 +11,7 @@ UpstreamConnection::UpstreamConnection(asio::io_context& io, Deadlines& deadline
 }
 
 UpstreamConnection::UpstreamConnection(asio::io_context& io, Deadlines& deadlines, ssl::context& tls, std::int64_t& open_gauge)
-    : stream_(std::in_place_type<TlsStream>, TimedStream::Parts{tcp::socket(io), deadlines}, tls), open_gauge_(open_gauge) {
+    : stream_(std::in_place_type<TlsStream>, TimedStream::Parts{Socket(io), deadlines}, tls), open_gauge_(open_gauge) {
   ++open_gauge_;
 }
 
@@ -37,7 +37,7 @@ void UpstreamConnection::watch_while_idle() {
   watch_->broken = false;
   unsigned generation = ++watch_->generation;
   watching_ = true;
-  tcp().socket().async_receive(asio::buffer(&watch_->byte, 1), tcp::socket::message_peek,
+  tcp().socket().async_receive(asio::buffer(&watch_->byte, 1), Socket::message_peek,
                                [watch = watch_, generation](const error_code& ec, std::size_t) {
                                  // Cancelled: the connection was taken for a request, or closed.
                                  if (ec != asio::error::operation_aborted && watch->generation == generation) watch->broken = true;

@@ -11,12 +11,12 @@ namespace {
 
 
 template <class Stream>
-asio::awaitable<error_code> tls_handshake(Stream&, const std::string&, bool) {
+Awaitable<error_code> tls_handshake(Stream&, const std::string&, bool) {
   co_return error_code{};
 }
 
 template <>
-asio::awaitable<error_code> tls_handshake<TlsStream>(TlsStream& s, const std::string& host, bool verify) {
+Awaitable<error_code> tls_handshake<TlsStream>(TlsStream& s, const std::string& host, bool verify) {
   // SNI carries host names only, never an IP literal (RFC 6066 §3); the
   // certificate check below still covers an address (its IP SAN).
   error_code not_an_address;
@@ -48,7 +48,7 @@ UpstreamCall::UpstreamCall(UpstreamContext& ctx, EndpointSet& set, Endpoint& end
 
 UpstreamCall::~UpstreamCall() = default;  // an unfinished connection is closed with it
 
-asio::awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& start) {
+Awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& start) {
   conn_ = set_.acquire(endpoint_, Clock::now());
   reused_ = conn_ != nullptr;
   if (!conn_) {
@@ -66,7 +66,7 @@ std::optional<std::uint64_t> UpstreamCall::length() const {
   return std::nullopt;
 }
 
-asio::awaitable<AttemptResult> UpstreamCall::connect() {
+Awaitable<AttemptResult> UpstreamCall::connect() {
   const UpstreamUrl& url = *endpoint_.url;
   auto& io = ctx_.io;
   auto& gauge = ctx_.open_connections;
@@ -107,7 +107,7 @@ asio::awaitable<AttemptResult> UpstreamCall::connect() {
   co_return AttemptResult::ok();
 }
 
-asio::awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& request, BodyStart& start) {
+Awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& request, BodyStart& start) {
   auto& req = request.message;
   BodySource& body = request.body;
   const UpstreamUrl& url = *endpoint_.url;
@@ -158,7 +158,7 @@ asio::awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& reque
   co_return AttemptResult::ok();
 }
 
-asio::awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, const BodyStart& start) {
+Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, const BodyStart& start) {
   auto& tcp = conn_->tcp();
   // Beast sizes each read by the buffer's spare capacity: without this it
   // reads 512 bytes at a time.
@@ -199,7 +199,7 @@ asio::awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest&
   co_return AttemptResult::ok();
 }
 
-asio::awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
+Awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
   if (done()) co_return BodyRead{};
   auto& tcp = conn_->tcp();
   std::size_t n = 0;

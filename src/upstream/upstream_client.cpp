@@ -40,7 +40,7 @@ void UpstreamClient::close_all_idle() {
 //    endpoint at most once;
 //  - a pooled connection died before any response byte (the upstream closed
 //    it while idle): once more on a fresh connection, idempotent methods only.
-asio::awaitable<UpstreamResult> UpstreamClient::send(const Route& route, UpstreamRequest& req) {
+Awaitable<UpstreamResult> UpstreamClient::send(const Route& route, UpstreamRequest& req) {
   UpstreamResult result;
   EndpointSet& set = endpoints(route);
   BodyStart start;

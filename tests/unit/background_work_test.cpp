@@ -7,12 +7,12 @@
 using namespace gatehouse;
 
 namespace {
-asio::awaitable<void> wait_long(asio::io_context& io) {
+Awaitable<void> wait_long(asio::io_context& io) {
   asio::steady_timer t(io, std::chrono::hours(1));
   co_await t.async_wait(use_nothrow);
 }
-asio::awaitable<void> finish_at_once() { co_return; }
-asio::awaitable<void> fail_at_once() {
+Awaitable<void> finish_at_once() { co_return; }
+Awaitable<void> fail_at_once() {
   throw std::runtime_error("store unavailable");
   co_return;
 }

@@ -16,7 +16,7 @@ class Recording final : public Stage {
   Recording(std::string name, std::vector<std::string>& trail, bool answer, bool throws = false)
       : name_(std::move(name)), trail_(trail), answer_(answer), throws_(throws) {}
   std::string_view name() const override { return name_; }
-  asio::awaitable<Flow> on_request(Exchange& ex) override {
+  Awaitable<Flow> on_request(Exchange& ex) override {
     trail_.push_back(name_ + ">");
     if (throws_) throw std::runtime_error("store unavailable");
     if (answer_) {
@@ -26,7 +26,7 @@ class Recording final : public Stage {
     co_return Flow::next;
   }
   bool has_response_head_hook() const override { return true; }
-  asio::awaitable<void> on_response_head(Exchange&) override {
+  Awaitable<void> on_response_head(Exchange&) override {
     trail_.push_back("<" + name_);
     co_return;
   }

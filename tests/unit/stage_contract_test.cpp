@@ -112,7 +112,7 @@ class ProbeStage final : public Stage {
   std::string_view name() const override { return "probe"; }
   bool has_response_head_hook() const override { return true; }
 
-  asio::awaitable<Flow> on_request(Exchange& ex) override {
+  Awaitable<Flow> on_request(Exchange& ex) override {
     auto& state = ex.emplace_state<ProbeState>(*this);
     state.mode = std::string(ex.request["X-Probe"]);
     if (has(&state, "tap-request")) ex.add_request_filter(*this, std::make_unique<CountingTap>(j_, &Journal::request_bytes_tapped, "request"));
@@ -121,7 +121,7 @@ class ProbeStage final : public Stage {
     co_return Flow::next;
   }
 
-  asio::awaitable<void> on_response_head(Exchange& ex) override {
+  Awaitable<void> on_response_head(Exchange& ex) override {
     // Awaitable: a stage may wait here (a store lookup) before the head goes out.
     asio::steady_timer pause(services_.io, 5ms);
     co_await pause.async_wait(use_nothrow);
@@ -141,7 +141,7 @@ class ProbeStage final : public Stage {
     }
     if (has(state, "background")) {
       // Work that outlives the request: here, a wait no request would sit through.
-      services_.background.spawn("probe", [](asio::io_context& io) -> asio::awaitable<void> {
+      services_.background.spawn("probe", [](asio::io_context& io) -> Awaitable<void> {
         asio::steady_timer t(io, std::chrono::hours(1));
         co_await t.async_wait(use_nothrow);
       }(services_.io));

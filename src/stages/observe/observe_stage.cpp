@@ -21,7 +21,7 @@ class ObserveStage final : public Stage {
   ObserveStage(StageServices& services, ObserveConfig config) : services_(services), config_(std::move(config)) {}
   std::string_view name() const override { return "observe"; }
 
-  asio::awaitable<Flow> on_request(Exchange& ex) override {
+  Awaitable<Flow> on_request(Exchange& ex) override {
     auto& req = ex.request;
     auto incoming = field(req, "X-Request-Id");
     ex.info.request_id = incoming && is_valid_request_id(*incoming) ? std::string(*incoming) : services_.request_ids.next();
@@ -41,7 +41,7 @@ class ObserveStage final : public Stage {
   }
 
   bool has_response_head_hook() const override { return true; }
-  asio::awaitable<void> on_response_head(Exchange& ex) override {
+  Awaitable<void> on_response_head(Exchange& ex) override {
     ex.response.set("X-Request-Id", ex.info.request_id);
     co_return;
   }

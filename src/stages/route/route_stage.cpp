@@ -22,7 +22,7 @@ class RouteStage final : public Stage {
   explicit RouteStage(StageServices& services) : services_(services) {}
   std::string_view name() const override { return "route"; }
 
-  asio::awaitable<Flow> on_request(Exchange& ex) override {
+  Awaitable<Flow> on_request(Exchange& ex) override {
     if (ex.info.target == "*") {
       if (ex.request.method() != http::verb::options) {
         ex.answer_problem(ErrorCode::bad_request, "the target * is only for OPTIONS");

@@ -12,7 +12,7 @@ class UpstreamStage final : public Stage {
   explicit UpstreamStage(StageServices& services) : client_(services.upstream) {}
   std::string_view name() const override { return "upstream"; }
 
-  asio::awaitable<Flow> on_request(Exchange& ex) override {
+  Awaitable<Flow> on_request(Exchange& ex) override {
     const Route& route = *ex.route;
     // A request filter that changes the body's length makes it go chunked.
     Framing framing = ex.request_framing;
