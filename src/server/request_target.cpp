@@ -8,14 +8,21 @@ namespace gatehouse {
 namespace {
 
 // "." or ".." also when written with %2e / %2E.
-int dot_segment_kind(std::string_view segment) {
-  std::string s = to_lower(segment);
-  if (s == "." || s == "%2e") return 1;
-  if (s == ".." || s == ".%2e" || s == "%2e." || s == "%2e%2e") return 2;
+int dot_segment_kind(std::string_view s) {
+  if (s.size() > 6) return 0;
+  if (s == "." || iequals(s, "%2e")) return 1;
+  if (s == ".." || iequals(s, ".%2e") || iequals(s, "%2e.") || iequals(s, "%2e%2e")) return 2;
   return 0;
 }
 
+// A dot segment needs a '.' in the path, plain or as %2e: most paths have
+// neither, and are left as they are without taking them apart.
+bool may_hold_dot_segments(std::string_view path) {
+  return path.find('.') != std::string_view::npos || path.find('%') != std::string_view::npos;
+}
+
 std::optional<std::string> remove_dot_segments(std::string_view path) {
+  if (!may_hold_dot_segments(path)) return std::string(path);
   std::vector<std::string_view> out;
   bool trailing_slash = false;
   std::size_t pos = 1;  // path starts with '/'
@@ -51,8 +58,8 @@ std::optional<std::string> remove_dot_segments(std::string_view path) {
 std::optional<RequestTarget> normalize_target(std::string_view raw) {
   RequestTarget t;
   if (raw.find('#') != std::string_view::npos || raw.find('\\') != std::string_view::npos) return std::nullopt;
-  std::string lower_start = to_lower(raw.substr(0, 8));
-  if (lower_start.starts_with("http://") || lower_start.starts_with("https://")) {
+  auto starts_with_scheme = [&](std::string_view scheme) { return raw.size() >= scheme.size() && iequals(raw.substr(0, scheme.size()), scheme); };
+  if (starts_with_scheme("http://") || starts_with_scheme("https://")) {
     raw.remove_prefix(raw.find("//") + 2);
     auto slash = raw.find_first_of("/?");
     t.authority = std::string(raw.substr(0, slash));

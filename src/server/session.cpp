@@ -79,17 +79,19 @@ class ExchangeEnd {
 template <class Stream>
 class ClientBody final : public BodySource {
  public:
-  ClientBody(Stream& s, beast::flat_buffer& b, const Framing& framing, Millis idle, bool expect_continue, std::size_t max_trailer)
+  ClientBody(Stream& s, beast::flat_buffer& b, const Framing& framing, Millis idle, std::size_t max_trailer)
       : stream_(s),
         buffer_(b),
         chunked_(framing.chunked),
+        has_body_(framing.has_body),
         remaining_(framing.length.value_or(0)),
         decoder_(max_trailer),
         idle_(idle),
-        expect_continue_(expect_continue && framing.has_body),
         done_(!framing.has_body) {}
 
   void limit_to(const std::uint64_t* limit) { limit_ = limit; }
+  // The client sent "Expect: 100-continue": it waits for the interim answer before its body.
+  void expect_continue() { expect_continue_ = has_body_; }
   bool done() const override { return done_; }
   std::uint64_t consumed() const override { return consumed_; }
 
@@ -155,13 +157,54 @@ class ClientBody final : public BodySource {
   Stream& stream_;
   beast::flat_buffer& buffer_;
   bool chunked_;
+  bool has_body_;
   std::uint64_t remaining_;  // Content-Length bytes not yet read
   ChunkedDecoder decoder_;
   Millis idle_;
-  bool expect_continue_;
+  bool expect_continue_ = false;
   bool done_;
   const std::uint64_t* limit_ = nullptr;
   std::uint64_t consumed_ = 0;
+};
+
+// The larger parts of one request: its parser and its exchange. They live in
+// a slot that the worker's thread reuses, not in the request's coroutine
+// frame: Asio recycles frames of up to 2 KiB only, and a larger one costs
+// a trip through malloc's slow path (glibc's bins) on every request.
+struct RequestSlot {
+  std::optional<http::request_parser<http::buffer_body>> parser;
+  std::optional<Exchange> exchange;
+};
+
+// Hands out this thread's free slots (a worker is one thread), and takes
+// each back empty: the exchange first, then the parser whose message it
+// refers to, as when both were locals of the request's frame.
+class SlotLease {
+ public:
+  SlotLease() {
+    if (free_slots().empty()) {
+      slot_ = std::make_unique<RequestSlot>();
+    } else {
+      slot_ = std::move(free_slots().back());
+      free_slots().pop_back();
+    }
+  }
+  ~SlotLease() {
+    slot_->exchange.reset();
+    slot_->parser.reset();
+    if (free_slots().size() < kKeep) free_slots().push_back(std::move(slot_));
+  }
+  SlotLease(const SlotLease&) = delete;
+  SlotLease& operator=(const SlotLease&) = delete;
+  RequestSlot* operator->() { return slot_.get(); }
+
+ private:
+  static constexpr std::size_t kKeep = 1024;
+  static std::vector<std::unique_ptr<RequestSlot>>& free_slots() {
+    thread_local std::vector<std::unique_ptr<RequestSlot>> slots;
+    return slots;
+  }
+  std::unique_ptr<RequestSlot> slot_;
 };
 
 // What an idle keep-alive connection holds for the next request head. Most
@@ -227,9 +270,14 @@ class Session {
       co_return false;
     }
 
+    // Declared before the slot: the exchange in it refers to the body.
+    Framing framing{head.scan.chunked || head.scan.content_length.value_or(0) > 0, head.scan.chunked, head.scan.content_length};
+    ClientBody<Stream> body(stream_, buffer_, framing, settings().client_idle_timeout, settings().max_header_size);
+    SlotLease slot;
+
     // The head passed our own framing checks; now let Beast parse it.
     buffer_.consume(head.scan.skip);
-    http::request_parser<http::buffer_body> parser;
+    auto& parser = slot->parser.emplace();
     parser.header_limit(static_cast<std::uint32_t>(settings().max_header_size + 1024));
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     error_code ec;
@@ -241,15 +289,13 @@ class Session {
     buffer_.consume(used);
 
     auto& request = parser.get();
-    bool expect_continue = beast::iequals(request[http::field::expect], "100-continue") && request.version() == 11;
-    Framing framing{head.scan.chunked || head.scan.content_length.value_or(0) > 0, head.scan.chunked, head.scan.content_length};
+    if (request.version() == 11 && beast::iequals(request[http::field::expect], "100-continue")) body.expect_continue();
     // The client's own fields are cleaned before any stage adds the gateway's.
     if (head.scan.underscore_in_names && !co_await handle_underscore_fields(request, info)) co_return false;
     strip_hop_by_hop(request.base());
     request.erase(http::field::expect);  // answered here, not by the upstream
 
-    ClientBody<Stream> body(stream_, buffer_, framing, settings().client_idle_timeout, expect_continue, settings().max_header_size);
-    Exchange ex(w_, request, body, info);
+    Exchange& ex = slot->exchange.emplace(w_, request, body, info);
     ex.peer_address = peer_;
     ex.client_tls = tls_;
     ex.request_framing = framing;
@@ -455,14 +501,16 @@ std::string peer_text(const Socket& socket) {
 // moment, so that unread request bytes do not turn our close into a reset
 // that destroys the response in flight (the "lingering close").
 template <class Stream>
-Awaitable<void> linger_close(Stream& stream) {
+Awaitable<void> linger_close(Stream& stream, PiecePool& pieces) {
   auto& tcp = beast::get_lowest_layer(stream);
   error_code ignored;
   tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
   tcp.expires_after(std::chrono::seconds(2));
-  char sink[4096];
-  for (int i = 0; i < 256; ++i) {
-    auto [ec, n] = co_await tcp.async_read_some(asio::buffer(sink), use_nothrow);
+  // A piece from the pool, not an array in this frame: a frame over 2 KiB
+  // would cost a slow malloc on every close.
+  PiecePool::Lease sink = pieces.take();
+  for (int i = 0; i < 64; ++i) {
+    auto [ec, n] = co_await tcp.async_read_some(asio::buffer(sink.get(), kBodyPiece), use_nothrow);
     if (ec) break;
   }
   tcp.close();
@@ -477,7 +525,7 @@ Awaitable<void> serve_plain_connection(Worker& w, Socket socket) {
     Session<PlainStream> session(w, stream, std::move(peer), false);
     co_await session.run();
   }
-  co_await linger_close(stream);
+  co_await linger_close(stream, w.pieces());
 }
 
 Awaitable<void> serve_tls_connection(Worker& w, Socket socket) {
