@@ -2,9 +2,10 @@
 // A TCP stream whose operations time out by one deadline per connection,
 // checked by the worker's periodic sweep (Deadlines) rather than by a timer
 // armed and cancelled around every read and write, as beast::tcp_stream
-// does. Setting the deadline is a store; an operation costs no timer, no
-// extra completion and no allocation of its own, and the stream carries no
-// timer state while its connection sits idle.
+// does. Setting the deadline files the stream in a slot of a timing wheel
+// (two pointer moves); an operation costs no timer, no extra completion and
+// no allocation of its own, and the stream carries no timer state while its
+// connection sits idle.
 //
 // The semantics are beast::tcp_stream's, with the sweep's resolution
 // (Deadlines::kTick): expires_after() applies to the operations started
@@ -15,7 +16,9 @@
 #include <boost/intrusive/list.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "gatehouse/net.hpp"
 
@@ -23,30 +26,48 @@ namespace gatehouse {
 
 class TimedStream;
 
-// One worker's streams, for the sweep that enforces their deadlines.
+// One worker's deadlines: a hashed timing wheel, as nginx and HAProxy keep
+// their timers in a structure where a tick visits only what is due. A
+// stream with a deadline sits in the slot of the tick its deadline falls
+// in; one further out than a turn of the wheel is visited once a turn and
+// left in place until its turn comes.
 class Deadlines {
  public:
-  // How often the worker sweeps: timeouts fire up to this late.
+  // How often the worker sweeps. A tick's slot is visited once the tick is
+  // over, so a timeout fires up to two ticks (50 ms) late.
   static constexpr std::chrono::milliseconds kTick{25};
+  // Slots in the wheel: one turn is kSlots * kTick (25.6 s).
+  static constexpr std::size_t kSlots = 1024;
 
-  Deadlines() = default;
+  Deadlines();
   Deadlines(const Deadlines&) = delete;
   Deadlines& operator=(const Deadlines&) = delete;
   ~Deadlines();
 
-  // Times out every stream whose deadline passed while an operation was pending.
+  // Visits the slots of the ticks up to `now`, and times out every stream
+  // found there whose deadline passed while an operation was pending.
   void sweep(std::chrono::steady_clock::time_point now);
-  std::size_t size() const { return streams_.size(); }
+  // Streams with a deadline set.
+  std::size_t size() const { return filed_; }
 
  private:
   friend class TimedStream;
-  using Hook = boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>>;
+  using Hook = boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
   struct Link {
     Hook hook;
     TimedStream* stream;
   };
-  using List = boost::intrusive::list<Link, boost::intrusive::member_hook<Link, Hook, &Link::hook>, boost::intrusive::constant_time_size<true>>;
-  List streams_;
+  using List = boost::intrusive::list<Link, boost::intrusive::member_hook<Link, Hook, &Link::hook>, boost::intrusive::constant_time_size<false>>;
+
+  static std::int64_t tick_of(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() / kTick.count();
+  }
+  void file(Link& link, std::chrono::steady_clock::time_point deadline);
+  void unfile(Link& link);
+
+  std::vector<List> slots_;
+  std::int64_t swept_tick_;  // the last tick whose slot was visited
+  std::size_t filed_ = 0;
 };
 
 namespace detail {
@@ -79,8 +100,14 @@ class TimedStream {
   socket_type& socket() { return socket_; }
   lowest_layer_type& lowest_layer() { return socket_.lowest_layer(); }
 
-  void expires_after(std::chrono::steady_clock::duration d) { deadline_ = std::chrono::steady_clock::now() + d; }
-  void expires_never() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  void expires_after(std::chrono::steady_clock::duration d) {
+    deadline_ = std::chrono::steady_clock::now() + d;
+    deadlines_.file(link_, deadline_);
+  }
+  void expires_never() {
+    deadline_ = std::chrono::steady_clock::time_point::max();
+    deadlines_.unfile(link_);
+  }
   // Cancels the pending operations (they complete with operation_aborted).
   void cancel() {
     error_code ignored;
@@ -128,10 +155,11 @@ class TimedStream {
   friend class Deadlines;
 
   void started() { ++pending_; }
-  // The error an operation reports: a close by the sweep is a timeout.
+  // The error an operation reports: after a close by the sweep, a timeout,
+  // even for an operation whose success was already queued (as Beast does).
   error_code ended(error_code ec) {
     --pending_;
-    if (ec && timed_out_) return beast::error::timeout;
+    if (timed_out_) return beast::error::timeout;
     return ec;
   }
   void time_out() {
@@ -149,8 +177,9 @@ class TimedStream {
 
 namespace detail {
 // The stream outlives its pending operations: every operation is awaited by
-// the coroutine that owns the stream. (When the event loop is destroyed, the
-// pending handlers are destroyed without being called.)
+// the coroutine that owns the stream, and none is left behind detached.
+// (When the event loop is destroyed, the pending handlers are destroyed
+// without being called.)
 template <class Handler>
 struct TimedCompletion {
   TimedStream* stream;

@@ -199,7 +199,9 @@ class SlotLease {
   RequestSlot* operator->() { return slot_.get(); }
 
  private:
-  static constexpr std::size_t kKeep = 1024;
+  // Enough for the requests one worker has in flight at a time; a burst
+  // beyond that gives its slots back to malloc.
+  static constexpr std::size_t kKeep = 128;
   static std::vector<std::unique_ptr<RequestSlot>>& free_slots() {
     thread_local std::vector<std::unique_ptr<RequestSlot>> slots;
     return slots;
@@ -261,9 +263,10 @@ class Session {
     RequestInfo info;
     info.client = peer_;
     RequestCompletion completion(w_, info, head.first_byte);
-    if (!head.scan.method.empty()) info.method = head.scan.method;
-    if (!head.scan.target.empty()) info.target = head.scan.target;
-    if (head.scan.host) info.host = *head.scan.host;
+    // Moved: the scan's copies are not read again.
+    if (!head.scan.method.empty()) info.method = std::move(head.scan.method);
+    if (!head.scan.target.empty()) info.target = std::move(head.scan.target);
+    if (head.scan.host) info.host = std::move(*head.scan.host);
 
     if (head.kind != HeadRead::Kind::complete) {
       co_await refuse_head(head, info);
@@ -501,16 +504,16 @@ std::string peer_text(const Socket& socket) {
 // moment, so that unread request bytes do not turn our close into a reset
 // that destroys the response in flight (the "lingering close").
 template <class Stream>
-Awaitable<void> linger_close(Stream& stream, PiecePool& pieces) {
+Awaitable<void> linger_close(Stream& stream) {
   auto& tcp = beast::get_lowest_layer(stream);
   error_code ignored;
   tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // Bounded by time, as nginx's lingering_time is, not by a count of reads.
   tcp.expires_after(std::chrono::seconds(2));
-  // A piece from the pool, not an array in this frame: a frame over 2 KiB
-  // would cost a slow malloc on every close.
-  PiecePool::Lease sink = pieces.take();
-  for (int i = 0; i < 64; ++i) {
-    auto [ec, n] = co_await tcp.async_read_some(asio::buffer(sink.get(), kBodyPiece), use_nothrow);
+  // Small, so that this frame stays under the 2 KiB Asio recycles.
+  char sink[1024];
+  while (true) {
+    auto [ec, n] = co_await tcp.async_read_some(asio::buffer(sink), use_nothrow);
     if (ec) break;
   }
   tcp.close();
@@ -525,7 +528,7 @@ Awaitable<void> serve_plain_connection(Worker& w, Socket socket) {
     Session<PlainStream> session(w, stream, std::move(peer), false);
     co_await session.run();
   }
-  co_await linger_close(stream, w.pieces());
+  co_await linger_close(stream);
 }
 
 Awaitable<void> serve_tls_connection(Worker& w, Socket socket) {

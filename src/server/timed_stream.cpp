@@ -1,23 +1,51 @@
 #include "gatehouse/timed_stream.hpp"
 
+#include <algorithm>
+
 namespace gatehouse {
 
-TimedStream::TimedStream(Parts parts) : socket_(std::move(parts.socket)), deadlines_(parts.deadlines) {
-  link_.stream = this;
-  deadlines_.streams_.push_back(link_);
+TimedStream::TimedStream(Parts parts) : socket_(std::move(parts.socket)), deadlines_(parts.deadlines) { link_.stream = this; }
+
+// The hook unlinks itself (auto_unlink); this keeps the count right.
+TimedStream::~TimedStream() { deadlines_.unfile(link_); }
+
+Deadlines::Deadlines() : slots_(kSlots), swept_tick_(tick_of(std::chrono::steady_clock::now())) {}
+
+Deadlines::~Deadlines() {
+  for (auto& slot : slots_) slot.clear();
 }
 
-TimedStream::~TimedStream() { deadlines_.streams_.erase(deadlines_.streams_.iterator_to(link_)); }
+void Deadlines::file(Link& link, std::chrono::steady_clock::time_point deadline) {
+  unfile(link);
+  // A deadline in a tick already swept goes in the next slot to be visited.
+  std::int64_t tick = std::max(tick_of(deadline), swept_tick_ + 1);
+  slots_[static_cast<std::size_t>(tick) % kSlots].push_back(link);
+  ++filed_;
+}
 
-Deadlines::~Deadlines() { streams_.clear(); }
+void Deadlines::unfile(Link& link) {
+  if (!link.hook.is_linked()) return;
+  link.hook.unlink();
+  --filed_;
+}
 
 void Deadlines::sweep(std::chrono::steady_clock::time_point now) {
-  // Closing a socket only queues its operations' completions: the list does
-  // not change during the walk.
-  for (Link& l : streams_) {
-    TimedStream& s = *l.stream;
-    if (s.pending_ > 0 && s.deadline_ <= now && !s.timed_out_) s.time_out();
+  // Only ticks that are over: every deadline filed in their slots for this
+  // turn of the wheel has passed. Each slot once at most, however long the
+  // loop was held up.
+  std::int64_t last = tick_of(now) - 1;
+  std::int64_t from = std::max(swept_tick_ + 1, last - static_cast<std::int64_t>(kSlots) + 1);
+  for (std::int64_t tick = from; tick <= last; ++tick) {
+    List& slot = slots_[static_cast<std::size_t>(tick) % kSlots];
+    for (auto it = slot.begin(); it != slot.end();) {
+      TimedStream& s = *it->stream;
+      ++it;  // closing a socket only queues completions: the slot changes by this entry alone
+      if (s.deadline_ > now) continue;  // due in a later turn of the wheel
+      unfile(s.link_);
+      if (s.pending_ > 0 && !s.timed_out_) s.time_out();
+    }
   }
+  swept_tick_ = std::max(swept_tick_, last);
 }
 
 }  // namespace gatehouse

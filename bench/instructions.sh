@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# User-space instructions per proxied request, Gatehouse and nginx side by
+# side, counted by callgrind: a count, not a time, so it does not move with
+# the load of a shared machine. Each proxy runs one worker under callgrind in
+# front of the same nginx upstream (a ~100-byte JSON body), access log on;
+# counting starts after one warm-up request, wrk drives keep-alive load for
+# a while, and the total is divided by the access lines written.
+#   bench/instructions.sh [seconds=8]
+# It does not count the kernel's share (system calls): bench/compare.sh
+# measures the whole.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${1:-8}
+
+for tool in nginx wrk valgrind python3; do
+  command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk valgrind python3 >/dev/null; break; }
+done
+[[ -x build/release/gatehouse ]] || { cmake --preset release >/dev/null && cmake --build --preset release --target gatehouse; }
+
+work=$(mktemp -d /tmp/gatehouse-instr-XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+UP=$(free_port); NG=$(free_port); GH=$(free_port)
+
+cat > "$work/upstream.conf" <<CONF
+worker_processes 1; daemon off; pid $work/upstream.pid; error_log $work/upstream.err;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$UP; location / { default_type application/json; return 200 '{"id":123,"name":"booking","status":"confirmed"}'; } } }
+CONF
+nginx -c "$work/upstream.conf" & pids+=($!)
+
+# nginx as the proxy, in one process (no master) so that callgrind sees the worker.
+cat > "$work/nginx.conf" <<CONF
+worker_processes 1; daemon off; master_process off; pid $work/nginx.pid; error_log $work/nginx.err;
+events { worker_connections 8192; }
+http {
+  log_format main '\$remote_addr "\$request" \$status \$body_bytes_sent \$request_time \$upstream_response_time';
+  access_log $work/nginx-access.log main;
+  keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$UP; keepalive 128; }
+  server { listen 127.0.0.1:$NG; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}
+CONF
+
+# Runs one contestant under callgrind; prints its requests and instructions.
+measure() {  # name port access-log stdout-file command...
+  local name=$1 port=$2 log=$3 out=$4
+  shift 4
+  "$@" > "$out" 2> "$work/$name.err" &
+  local pid=$!
+  for _ in $(seq 100); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && break; sleep 0.2; done
+  local warm
+  warm=$(wc -l < "$log")
+  callgrind_control -i on "$pid" >/dev/null
+  wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$port/api/bookings/123" > /dev/null
+  callgrind_control -i off "$pid" >/dev/null
+  local lines=$(( $(wc -l < "$log") - warm ))
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local ir
+  ir=$(callgrind_annotate "$work/$name.cg" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
+  echo "$lines $ir"
+}
+
+callgrind=(valgrind --tool=callgrind --instr-atstart=no)
+: > "$work/nginx-access.log"
+read -r n_lines n_ir < <(measure nginx "$NG" "$work/nginx-access.log" /dev/null \
+  "${callgrind[@]}" --callgrind-out-file="$work/nginx.cg" nginx -c "$work/nginx.conf")
+# Started from the work directory, so that the repository's development .env is not read.
+binary=$PWD/build/release/gatehouse
+cd "$work"
+: > gatehouse-access.log
+read -r g_lines g_ir < <(measure gatehouse "$GH" "$work/gatehouse-access.log" "$work/gatehouse-access.log" \
+  env -i PATH="$PATH" GATEHOUSE_PORT="$GH" GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=1 GATEHOUSE_ADMIN_PORT=0 \
+  GATEHOUSE_ROUTE_API_PATH=/ GATEHOUSE_ROUTE_API_UPSTREAM="http://127.0.0.1:$UP" \
+  "${callgrind[@]}" --callgrind-out-file="$work/gatehouse.cg" "$binary")
+
+python3 - "$n_lines" "$n_ir" "$g_lines" "$g_ir" <<'PY'
+import sys
+n_lines, n_ir, g_lines, g_ir = map(int, sys.argv[1:])
+n, g = n_ir / n_lines, g_ir / g_lines
+print("user-space instructions per proxied request (callgrind, one worker, access log on)")
+print(f"  nginx      {n:8.0f}  ({n_lines} requests)")
+print(f"  gatehouse  {g:8.0f}  ({g_lines} requests)")
+print(f"Gatehouse/nginx: {g / n:.2f}x (lower is better)")
+PY
