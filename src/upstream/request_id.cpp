@@ -34,17 +34,19 @@ std::string RequestIdGenerator::next() {
   std::uint64_t hi = next_word(), lo = next_word();
   hi = (hi & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
   lo = (lo & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // variant 10
+  // 8-4-4-4-12 hex digits: hi gives the first three groups, lo the last two.
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(36, '-');
-  int bit = 60;
-  std::size_t i = 0;
-  for (int n = 0; n < 32; ++n) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) ++i;
-    std::uint64_t word = n < 16 ? hi : lo;
-    out[i++] = kHex[(word >> bit) & 15];
-    bit = bit == 0 ? 60 : bit - 4;
-  }
-  return out;
+  char text[36];
+  auto put = [](char* at, std::uint64_t word, int digits) {
+    for (int i = digits - 1; i >= 0; --i, word >>= 4) at[i] = kHex[word & 15];
+  };
+  put(text, hi >> 32, 8);
+  put(text + 9, hi >> 16, 4);
+  put(text + 14, hi, 4);
+  put(text + 19, lo >> 48, 4);
+  put(text + 24, lo, 12);
+  text[8] = text[13] = text[18] = text[23] = '-';
+  return std::string(text, sizeof text);
 }
 
 }  // namespace gatehouse

@@ -43,6 +43,9 @@ TEST(RequestId, ValidationAndGeneration) {
     std::string id = g.next();
     ASSERT_EQ(id.size(), 36u);
     EXPECT_EQ(id[14], '4');  // version 4
+    EXPECT_NE(std::string_view("89ab").find(id[19]), std::string_view::npos) << id;  // variant 10
+    EXPECT_TRUE(id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-') << id;
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef-"), std::string::npos) << id;
     EXPECT_TRUE(is_valid_request_id(id));
     seen.insert(id);
   }
