@@ -13,17 +13,10 @@ CONNS=${3:-64}
 IDLE_CONNS=${IDLE_CONNS:-2000}
 WORKERS=${WORKERS:-1}   # proxy workers each (the issue measures one)
 
-for tool in nginx haproxy wrk python3; do
-  command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light haproxy wrk python3 >/dev/null; break; }
-done
-[[ -x build/release/gatehouse ]] || { cmake --preset release >/dev/null && cmake --build --preset release --target gatehouse; }
-
-work=$(mktemp -d /tmp/gatehouse-bench-XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+source bench/common.sh
+need_tools nginx haproxy wrk python3
+need_release_binary
+bench_workdir bench
 UP=$(free_port); NG=$(free_port); HA=$(free_port); GH=$(free_port)
 
 # The upstream: nginx answering a small JSON body from memory, one worker.

@@ -12,16 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-8}
 
-for tool in nginx wrk valgrind python3; do
-  command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk valgrind python3 >/dev/null; break; }
-done
-[[ -x build/release/gatehouse ]] || { cmake --preset release >/dev/null && cmake --build --preset release --target gatehouse; }
-
-work=$(mktemp -d /tmp/gatehouse-instr-XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+source bench/common.sh
+need_tools nginx wrk valgrind python3
+need_release_binary
+bench_workdir instr
 UP=$(free_port); NG=$(free_port); GH=$(free_port)
 
 cat > "$work/upstream.conf" <<CONF

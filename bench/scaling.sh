@@ -10,18 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-5}
-for tool in nginx wrk python3; do
-  command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk python3 >/dev/null; break; }
-done
-[[ -x build/release/gatehouse ]] || { cmake --preset release >/dev/null && cmake --build --preset release --target gatehouse; }
+source bench/common.sh
+need_tools nginx wrk python3
+need_release_binary
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-work=$(mktemp -d /tmp/gatehouse-scaling-XXXXXX)
+bench_workdir scaling
 chmod 755 "$work"  # nginx workers (www-data) read the bodies from here
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 UP=$(free_port)
 
 # The origin: bodies of each size from files, one worker.

@@ -197,6 +197,12 @@ struct TimedCompletion {
 using PlainStream = TimedStream;
 using TlsStream = beast::ssl_stream<TimedStream>;
 
+// The token for operations called on a stream of type S (see use_nothrow_coro).
+template <class S>
+inline constexpr auto nothrow_on = use_nothrow;
+template <>
+inline constexpr auto nothrow_on<TlsStream> = use_nothrow_coro;
+
 }  // namespace gatehouse
 
 namespace boost::asio {

@@ -39,6 +39,9 @@ class UpstreamConnection {
 
   template <class F>
   decltype(auto) visit(F&& f) { return std::visit(std::forward<F>(f), stream_); }
+  // The stream when plain, else null (its operations take a different token: nothrow_on).
+  PlainStream* plain() { return std::get_if<PlainStream>(&stream_); }
+  TlsStream& tls() { return std::get<TlsStream>(stream_); }
 
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since{};

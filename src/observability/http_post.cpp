@@ -83,7 +83,7 @@ Awaitable<PostResult> http_post(ssl::context& tls, const std::string& url,
   if (u->tls) {
     beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
     beast::get_lowest_layer(stream).expires_after(timeout);
-    auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, use_nothrow);
+    auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, use_nothrow_coro);
     if (cec) {
       result.error = "connect failed: " + cec.message();
       co_return result;
@@ -91,7 +91,7 @@ Awaitable<PostResult> http_post(ssl::context& tls, const std::string& url,
     SSL_set_tlsext_host_name(stream.native_handle(), u->host.c_str());
     stream.set_verify_mode(ssl::verify_peer);
     stream.set_verify_callback(ssl::host_name_verification(u->host));
-    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_nothrow);
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_nothrow_coro);
     if (hec) {
       result.error = "TLS handshake failed: " + hec.message();
       co_return result;
@@ -100,7 +100,7 @@ Awaitable<PostResult> http_post(ssl::context& tls, const std::string& url,
   }
   beast::tcp_stream stream(executor);
   stream.expires_after(timeout);
-  auto [cec, ep] = co_await stream.async_connect(endpoints, use_nothrow);
+  auto [cec, ep] = co_await stream.async_connect(endpoints, use_nothrow_coro);
   if (cec) {
     result.error = "connect failed: " + cec.message();
     co_return result;

@@ -15,7 +15,7 @@ Awaitable<HeadRead> read_request_head(Stream& stream, beast::flat_buffer& buffer
   auto& tcp = beast::get_lowest_layer(stream);
   if (buffer.size() == 0) {
     tcp.expires_after(limits.wait_for_first_byte);
-    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), use_nothrow);
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), nothrow_on<Stream>);
     if (ec || n == 0) co_return r;  // no byte, no request
     buffer.commit(n);
   }
@@ -36,7 +36,7 @@ Awaitable<HeadRead> read_request_head(Stream& stream, beast::flat_buffer& buffer
       r.kind = r.scan.request_line_complete() ? HeadRead::Kind::too_large : HeadRead::Kind::line_too_long;
       co_return r;
     }
-    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), use_nothrow);
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), nothrow_on<Stream>);
     if (ec == beast::error::timeout) {
       r.kind = HeadRead::Kind::timed_out;
       co_return r;

@@ -117,7 +117,7 @@ class ClientBody final : public BodySource {
       auto space = direct ? asio::mutable_buffer(into.data(), static_cast<std::size_t>(std::min<std::uint64_t>(into.size(), remaining_)))
                           : buffer_.prepare(kBodyPiece);
       tcp.expires_after(idle_);
-      auto [ec, got] = co_await stream_.async_read_some(space, use_nothrow);
+      auto [ec, got] = co_await stream_.async_read_some(space, nothrow_on<Stream>);
       if (ec == beast::error::timeout) co_return BodyRead{0, ErrorCode::request_timeout, "client too slow sending the body"};
       if (ec || got == 0)
         co_return BodyRead{0, ErrorCode::client_closed,
@@ -535,7 +535,7 @@ Awaitable<void> serve_tls_connection(Worker& w, Socket socket) {
   std::string peer = peer_text(socket);
   TlsStream stream(TimedStream::Parts{std::move(socket), w.deadlines()}, *w.settings_tls());
   beast::get_lowest_layer(stream).expires_after(w.settings().header_timeout);
-  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow);
+  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_nothrow_coro);
   if (ec) {
     ops_log().debug("TLS handshake with {} failed: {}", peer, ec.message());
     co_return;
@@ -545,7 +545,7 @@ Awaitable<void> serve_tls_connection(Worker& w, Socket socket) {
     co_await session.run();
   }
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-  co_await stream.async_shutdown(use_nothrow);
+  co_await stream.async_shutdown(use_nothrow_coro);
   beast::get_lowest_layer(stream).close();
 }
 

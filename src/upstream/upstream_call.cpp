@@ -29,7 +29,7 @@ Awaitable<error_code> tls_handshake<TlsStream>(TlsStream& s, const std::string& 
   } else {
     s.set_verify_mode(ssl::verify_none);
   }
-  auto [ec] = co_await s.async_handshake(ssl::stream_base::client, use_nothrow);
+  auto [ec] = co_await s.async_handshake(ssl::stream_base::client, use_nothrow_coro);
   co_return ec;
 }
 
@@ -140,7 +140,9 @@ Awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& request, Bo
     auto framed = framing.frame({start.buffer.get(), size}, last);
     std::array<asio::const_buffer, 4> pieces{head_sent ? asio::const_buffer{} : asio::buffer(*head), framed[0], framed[1], framed[2]};
     tcp.expires_after(timeout);
-    auto [ec, n] = co_await conn_->visit([&](auto& s) { return asio::async_write(s, pieces, use_nothrow); });
+    auto write = [&](auto& s) { return asio::async_write(s, pieces, nothrow_on<std::decay_t<decltype(s)>>); };
+    auto* plain = conn_->plain();
+    auto [ec, n] = plain ? co_await write(*plain) : co_await write(conn_->tls());
     if (ec) {
       if (!head_sent) co_return failure(ec);
       co_return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
@@ -169,8 +171,11 @@ Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, 
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (req.message.method() == http::verb::head) parser_->skip(true);
     tcp.expires_after(options_.upstream_timeout);
-    auto [ec, n] = co_await conn_->visit(
-        [&](auto& s) { return http::async_read_header(s, conn_->buffer, *parser_, use_nothrow); });
+    auto read_header = [&](auto& s) {
+      return http::async_read_header(s, conn_->buffer, *parser_, nothrow_on<std::decay_t<decltype(s)>>);
+    };
+    auto* plain = conn_->plain();
+    auto [ec, n] = plain ? co_await read_header(*plain) : co_await read_header(conn_->tls());
     if (ec) {
       bool nothing_received = conn_->buffer.size() == 0 && n == 0;
       if (reused_ && nothing_received && ec != beast::error::timeout && start.replayable(req.body))
@@ -208,8 +213,11 @@ Awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
     body.data = into.data();
     body.size = into.size();
     tcp.expires_after(options_.upstream_timeout);
-    auto [ec, unused] = co_await conn_->visit(
-        [&](auto& s) { return http::async_read_some(s, conn_->buffer, *parser_, use_nothrow); });
+    auto read_some = [&](auto& s) {
+      return http::async_read_some(s, conn_->buffer, *parser_, nothrow_on<std::decay_t<decltype(s)>>);
+    };
+    auto* plain = conn_->plain();
+    auto [ec, unused] = plain ? co_await read_some(*plain) : co_await read_some(conn_->tls());
     if (ec == http::error::need_buffer) ec = {};
     n = into.size() - parser_->get().body().size;
     if (ec) {
