@@ -24,8 +24,9 @@ class UpstreamConnection {
   // While the connection waits in a pool, a read is kept pending on it (as
   // nginx and Envoy keep a read event on idle upstream connections): it
   // completes only if the upstream closes the connection, resets it, or sends
-  // bytes nobody asked for. It costs no system call: the socket is already
-  // in the event loop, and nothing is read (MSG_PEEK). TLS connections are
+  // bytes nobody asked for. The socket is already in the event loop, so it
+  // costs no epoll_ctl; Asio tries the peek once when it starts (one recvfrom
+  // that finds nothing), and nothing is read (MSG_PEEK). TLS connections are
   // checked with a peek instead (a session ticket is not a reason to drop one).
   void watch_while_idle();
   // Ends the watch; true when the connection broke while it was idle (then

@@ -46,7 +46,7 @@ void UpstreamConnection::watch_while_idle() {
 
 namespace {
 // Upstream keep-alive timeouts are seconds (nginx 75 s, Node 5 s); below this
-// idle time the watch alone decides, and a busy pool costs no system call.
+// idle time the watch alone decides, and taking a connection costs no peek.
 constexpr std::chrono::seconds kPeekAfterIdle{1};
 }  // namespace
 
