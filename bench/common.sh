@@ -29,3 +29,16 @@ bench_cleanup() {
 }
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# start_json_origin PORT: nginx, one worker, answering every path with a
+# small JSON body from memory (the upstream of compare and instructions).
+start_json_origin() {
+  cat > "$work/upstream.conf" <<CONF
+worker_processes 1; daemon off; pid $work/upstream.pid; error_log $work/upstream.err;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$1; location / { default_type application/json; return 200 '{"id":123,"name":"booking","status":"confirmed"}'; } } }
+CONF
+  nginx -c "$work/upstream.conf" &
+  pids+=($!)
+}

@@ -20,13 +20,7 @@ bench_workdir bench
 UP=$(free_port); NG=$(free_port); HA=$(free_port); GH=$(free_port)
 
 # The upstream: nginx answering a small JSON body from memory, one worker.
-cat > "$work/upstream.conf" <<CONF
-worker_processes 1; daemon off; pid $work/upstream.pid; error_log $work/upstream.err;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UP; location / { default_type application/json; return 200 '{"id":123,"name":"booking","status":"confirmed"}'; } } }
-CONF
-nginx -c "$work/upstream.conf" & pids+=($!)
+start_json_origin "$UP"
 
 # nginx as the proxy: 2 workers (as Gatehouse), keep-alive to the upstream, access log on.
 cat > "$work/nginx.conf" <<CONF

@@ -18,13 +18,7 @@ need_release_binary
 bench_workdir instr
 UP=$(free_port); NG=$(free_port); GH=$(free_port)
 
-cat > "$work/upstream.conf" <<CONF
-worker_processes 1; daemon off; pid $work/upstream.pid; error_log $work/upstream.err;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UP; location / { default_type application/json; return 200 '{"id":123,"name":"booking","status":"confirmed"}'; } } }
-CONF
-nginx -c "$work/upstream.conf" & pids+=($!)
+start_json_origin "$UP"
 
 # nginx as the proxy, in one process (no master) so that callgrind sees the worker.
 cat > "$work/nginx.conf" <<CONF
