@@ -12,7 +12,7 @@
 // after it; a deadline that passes while an operation is pending closes the
 // socket, and that operation (and every other pending one) completes with
 // beast::error::timeout. A deadline that passes while nothing is pending
-// does nothing.
+// closes nothing, and times out the next operation that starts under it.
 #include <boost/intrusive/list.hpp>
 
 #include <chrono>
@@ -154,7 +154,13 @@ class TimedStream {
   friend struct detail::TimedCompletion;
   friend class Deadlines;
 
-  void started() { ++pending_; }
+  void started() {
+    ++pending_;
+    // A deadline that passed while nothing was pending left the wheel; it
+    // still binds this operation, which then times out at the next tick
+    // (Beast's stream times it out at once).
+    if (deadline_ != std::chrono::steady_clock::time_point::max() && !link_.hook.is_linked()) deadlines_.file(link_, deadline_);
+  }
   // The error an operation reports: after a close by the sweep, a timeout,
   // even for an operation whose success was already queued (as Beast does).
   error_code ended(error_code ec) {

@@ -141,8 +141,12 @@ Awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& request, Bo
     std::array<asio::const_buffer, 4> pieces{head_sent ? asio::const_buffer{} : asio::buffer(*head), framed[0], framed[1], framed[2]};
     tcp.expires_after(timeout);
     auto write = [&](auto& s) { return asio::async_write(s, pieces, nothrow_on<std::decay_t<decltype(s)>>); };
-    auto* plain = conn_->plain();
-    auto [ec, n] = plain ? co_await write(*plain) : co_await write(conn_->tls());
+    // Awaited in if/else, not in a conditional expression: GCC 12 has
+    // miscompiled temporaries of a co_await inside ?: before.
+    std::tuple<error_code, std::size_t> written;
+    if (auto* plain = conn_->plain()) written = co_await write(*plain);
+    else written = co_await write(conn_->tls());
+    auto [ec, n] = written;
     if (ec) {
       if (!head_sent) co_return failure(ec);
       co_return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
@@ -174,8 +178,10 @@ Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, 
     auto read_header = [&](auto& s) {
       return http::async_read_header(s, conn_->buffer, *parser_, nothrow_on<std::decay_t<decltype(s)>>);
     };
-    auto* plain = conn_->plain();
-    auto [ec, n] = plain ? co_await read_header(*plain) : co_await read_header(conn_->tls());
+    std::tuple<error_code, std::size_t> got;
+    if (auto* plain = conn_->plain()) got = co_await read_header(*plain);
+    else got = co_await read_header(conn_->tls());
+    auto [ec, n] = got;
     if (ec) {
       bool nothing_received = conn_->buffer.size() == 0 && n == 0;
       if (reused_ && nothing_received && ec != beast::error::timeout && start.replayable(req.body))
@@ -216,8 +222,10 @@ Awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
     auto read_some = [&](auto& s) {
       return http::async_read_some(s, conn_->buffer, *parser_, nothrow_on<std::decay_t<decltype(s)>>);
     };
-    auto* plain = conn_->plain();
-    auto [ec, unused] = plain ? co_await read_some(*plain) : co_await read_some(conn_->tls());
+    std::tuple<error_code, std::size_t> got;
+    if (auto* plain = conn_->plain()) got = co_await read_some(*plain);
+    else got = co_await read_some(conn_->tls());
+    auto [ec, unused] = got;
     if (ec == http::error::need_buffer) ec = {};
     n = into.size() - parser_->get().body().size;
     if (ec) {

@@ -81,6 +81,23 @@ TEST(TimedStream, ADeadlineThatPassedWhileNothingWasPendingDoesNothing) {
   EXPECT_FALSE(ec) << ec.message();
 }
 
+TEST(TimedStream, AnOperationStartedAfterItsDeadlinePassedTimesOut) {
+  // The deadline passes while nothing is pending (a name lookup, say, runs
+  // between expires_after and the connect): the operation that starts
+  // under it later still times out, and does not wait forever.
+  Pair p;
+  p.ours->expires_after(1ms);
+  std::this_thread::sleep_for(3 * Deadlines::kTick);  // the deadline's tick is over
+  p.deadlines.sweep(std::chrono::steady_clock::now());
+  ASSERT_EQ(p.deadlines.size(), 0u);  // it left the wheel: nothing was pending
+  error_code ec;
+  bool done = false;
+  asio::co_spawn(p.io, read_one(*p.ours, ec, done), asio::detached);
+  run_with_sweep(p, done);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(ec, beast::error::timeout);
+}
+
 TEST(TimedStream, NoDeadlineMeansNoTimeout) {
   Pair p;
   p.ours->expires_never();
