@@ -151,7 +151,7 @@ void BM_Pipeline(benchmark::State& state) {
   p.add(std::make_unique<AnsweringStage>());
   auto& io = worker.io();
   for (auto _ : state) {
-    http::request<http::buffer_body> request{http::verb::get, "/api/bookings/123", 11};
+    RequestHead request{http::verb::get, "/api/bookings/123", 11};
     request.set(http::field::host, "api.example.com");
     TextBody body;
     RequestInfo info;

@@ -7,6 +7,7 @@
 #include "gatehouse/body_filter.hpp"
 #include "gatehouse/body_source.hpp"
 #include "gatehouse/header_hygiene.hpp"
+#include "gatehouse/message_head.hpp"
 #include "gatehouse/net.hpp"
 #include "gatehouse/problem.hpp"
 #include "gatehouse/request_info.hpp"
@@ -33,7 +34,7 @@ inline constexpr std::size_t kMaxStages = 16;
 // response body, then the stages' states. So a filter may refer to its
 // stage's state, and the state outlives every filter that uses it.
 struct Exchange {
-  Exchange(Worker& w, http::request<http::buffer_body>& req, BodySource& req_body, RequestInfo& i)
+  Exchange(Worker& w, RequestHead& req, BodySource& req_body, RequestInfo& i)
       : worker(w), request(req), info(i), client_body_(req_body) {}
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -41,7 +42,7 @@ struct Exchange {
   Worker& worker;
   // The request as parsed. Stages edit its head in place; the upstream stage
   // serializes this very message (the relay pattern: no header copy).
-  http::request<http::buffer_body>& request;
+  RequestHead& request;
   RequestInfo& info;
 
   RequestTarget target;                // normalized path and query
@@ -53,7 +54,7 @@ struct Exchange {
   std::uint64_t request_body_limit = 0;  // set by the route stage; 0 = unlimited
 
   // The response head. Its body is response_body().
-  http::response<http::buffer_body> response;
+  ResponseHead response;
   std::optional<std::uint64_t> response_length;  // known body length, else chunked/close-delimited
   bool close_connection = false;       // the gateway wants this connection closed after the response
   bool request_sent = false;           // the upstream received the whole request

@@ -20,6 +20,7 @@ struct HeadScan {
   // (request line + fields + the empty line).
   std::size_t skip = 0;
   std::size_t head_size = 0;
+  std::size_t fields_at = 0;  // where the field lines start, from the request line's start
 
   // rejected: the status to answer (400, 501 or 505) and a one-line reason.
   int status = 0;

@@ -4,22 +4,21 @@
 #include <vector>
 #include <string_view>
 
+#include "gatehouse/message_head.hpp"
 #include "gatehouse/net.hpp"
 
 namespace gatehouse {
 
-// Calls f(value) for every line of the field `name`, in arrival order. Beast
-// 1.81's basic_fields::insert keeps lines of one name next to each other in
-// its list (whatever stood between them on the wire), so walking on from
-// find() sees them all, including an X-Forwarded-For that a proxy in front
-// appended below other fields (tested in hardening_test).
+// Calls f(value) for every line of the field `name`, in arrival order,
+// wherever the lines stand among the others (an X-Forwarded-For that a proxy
+// in front appended below other fields is seen too: tested in hardening_test).
 template <class F>
-void for_each_value(const http::fields& fields, http::field name, F&& f) {
-  for (auto it = fields.find(name); it != fields.end() && it->name() == name; ++it) f(it->value());
+void for_each_value(const Fields& fields, http::field name, F&& f) {
+  fields.for_each_value(http::to_string(name), std::forward<F>(f));
 }
 template <class F>
-void for_each_value(const http::fields& fields, std::string_view name, F&& f) {
-  for (auto it = fields.find(name); it != fields.end() && beast::iequals(it->name_string(), name); ++it) f(it->value());
+void for_each_value(const Fields& fields, std::string_view name, F&& f) {
+  fields.for_each_value(name, std::forward<F>(f));
 }
 
 // Removes hop-by-hop fields (RFC 9110 §7.6.1): Connection and every field it
@@ -28,15 +27,18 @@ void for_each_value(const http::fields& fields, std::string_view name, F&& f) {
 // this way: it is not a connection option, whatever Connection says.
 // Runs on a message as it arrives, before the gateway adds fields of its own,
 // so that Connection can never remove those (the pattern of CVE-2022-31813).
-void strip_hop_by_hop(http::fields& fields);
+void strip_hop_by_hop(Fields& fields);
 
 // Names of the fields whose names contain '_', each once. Rack, CGI, PHP and
 // WSGI fold '_' into '-', so `Transfer_Encoding` would reach them as the real
 // header: by default such fields are dropped (GATEHOUSE_HEADERS_WITH_UNDERSCORES).
-std::vector<std::string> underscore_field_names(const http::fields& fields);
+std::vector<std::string> underscore_field_names(const Fields& fields);
 
 // Sets Date (RFC 9110 §6.6.1) on a response that has none.
-void ensure_date(http::fields& fields);
+void ensure_date(Fields& fields);
+
+// The message says its body is chunked (its Transfer-Encoding ends in chunked).
+bool is_chunked(const Fields& fields);
 
 // Body framing of a message as the gateway forwards it.
 struct Framing {
@@ -46,15 +48,12 @@ struct Framing {
 };
 
 // Sets the framing fields of an outgoing request to the upstream (always HTTP/1.1).
-void apply_request_framing(http::request<http::buffer_body>& req, const Framing& f);
+void apply_request_framing(RequestHead& req, const Framing& f);
 
 // Makes a response ready for a client of `client_version` (10 or 11): framing
 // (chunked for HTTP/1.1 when the length is unknown, close-delimited for 1.0)
 // and Connection. Returns whether the connection can stay open.
-bool prepare_client_response(http::response<http::buffer_body>& res, unsigned client_version, bool head_request,
+bool prepare_client_response(ResponseHead& res, unsigned client_version, bool head_request,
                              bool keep_alive, std::optional<std::uint64_t> known_length, bool has_body);
-
-// Statuses that never carry a body (1xx, 204, 304).
-bool status_has_no_body(unsigned status);
 
 }  // namespace gatehouse

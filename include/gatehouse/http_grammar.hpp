@@ -6,8 +6,10 @@ namespace gatehouse {
 // The character classes of RFC 9110 §5.6, used wherever the gateway checks
 // HTTP syntax itself (request heads, chunked bodies, settings that name methods).
 
-// tchar: the characters of a token (method, field name, chunk-extension name).
-constexpr bool is_tchar(unsigned char c) {
+namespace detail {
+// One table for the per-byte checks of heads: bit 1 tchar, bit 2 field-content.
+constexpr unsigned char kTcharBit = 1, kFieldValueBit = 2;
+constexpr bool compute_tchar(unsigned char c) {
   if (c >= '0' && c <= '9') return true;
   if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
   switch (c) {
@@ -16,6 +18,21 @@ constexpr bool is_tchar(unsigned char c) {
     default: return false;
   }
 }
+struct ByteClasses {
+  unsigned char bits[256];
+  constexpr ByteClasses() : bits{} {
+    for (unsigned c = 0; c < 256; ++c) {
+      auto b = static_cast<unsigned char>(c);
+      bits[c] = static_cast<unsigned char>((compute_tchar(b) ? kTcharBit : 0) |
+                                           (b == '\t' || (b >= 0x20 && b != 0x7f) ? kFieldValueBit : 0));
+    }
+  }
+};
+inline constexpr ByteClasses kByteClasses{};
+}  // namespace detail
+
+// tchar: the characters of a token (method, field name, chunk-extension name).
+constexpr bool is_tchar(unsigned char c) { return detail::kByteClasses.bits[c] & detail::kTcharBit; }
 
 constexpr bool is_token(std::string_view s) {
   if (s.empty()) return false;
@@ -25,10 +42,20 @@ constexpr bool is_token(std::string_view s) {
 }
 
 // field-content: VCHAR, obs-text, SP and HTAB. No other control byte (NUL, bare CR, DEL...).
-constexpr bool is_field_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+constexpr bool is_field_value_byte(unsigned char c) { return detail::kByteClasses.bits[c] & detail::kFieldValueBit; }
 
 constexpr bool is_hex_digit(unsigned char c) {
   return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
+
+}  // namespace gatehouse
+
+namespace gatehouse {
+
+// Splits one field line (without its CRLF) into name and value (OWS
+// trimmed), checking it against RFC 9112 §5: no obs-fold, a token name with
+// no whitespace before the colon, field-content bytes only. Returns null when
+// the line is good, else why it is not.
+const char* split_field_line(std::string_view line, std::string_view& name, std::string_view& value);
 
 }  // namespace gatehouse

@@ -9,6 +9,8 @@
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/piece_pool.hpp"
+#include "gatehouse/response_scan.hpp"
+#include "gatehouse/chunked_decoder.hpp"
 #include "gatehouse/timed_stream.hpp"
 
 namespace gatehouse {
@@ -30,7 +32,7 @@ struct UpstreamContext {
 // path prefix followed by `target`, and Host to the endpoint's authority
 // when `endpoint_host` (a route's upstreams may differ in both).
 struct UpstreamRequest {
-  http::request<http::buffer_body>& message;
+  RequestHead& message;
   BodySource& body;
   Framing framing;
   std::string target;          // path and query below the endpoint's path prefix
@@ -77,12 +79,12 @@ class UpstreamCall final : public BodySource {
   Awaitable<AttemptResult> run(UpstreamRequest& req, BodyStart& start);
 
   Awaitable<BodyRead> read(asio::mutable_buffer into) override;
-  bool done() const override { return parser_ && parser_->is_done(); }
+  bool done() const override { return have_head_ && body_done_; }
   std::uint64_t consumed() const override { return consumed_; }
-  bool ready() const override { return parser_ && (parser_->is_done() || (conn_ && conn_->buffer.size() > 0)); }
+  bool ready() const override { return have_head_ && (body_done_ || (conn_ && conn_->buffer.size() > 0)); }
 
   // After a response: its head (hop-by-hop fields removed) and body length when known.
-  http::response_header<>& head() { return parser_->get().base(); }
+  ResponseHead& head() { return head_; }
   std::optional<std::uint64_t> length() const;
   const std::string& authority() const { return endpoint_.authority; }
   std::int64_t connect_us() const { return connect_us_; }
@@ -90,10 +92,18 @@ class UpstreamCall final : public BodySource {
   // From sending the request to the last response byte; unset until the body ended.
   std::int64_t service_us() const { return service_us_; }
 
+  // The most a response head may take (status line and fields).
+  static constexpr std::size_t kMaxResponseHead = 64 * 1024;
+
  private:
   Awaitable<AttemptResult> connect();
   Awaitable<AttemptResult> send_request(UpstreamRequest& req, BodyStart& start);
   Awaitable<AttemptResult> read_response_head(UpstreamRequest& req, const BodyStart& start);
+  // One read from the connection, plain or TLS, under the upstream timeout.
+  Awaitable<std::tuple<error_code, std::size_t>> read_some(asio::mutable_buffer into);
+  // Fills `into` from what is buffered, or reads; chunked bodies are decoded.
+  Awaitable<BodyRead> read_body(asio::mutable_buffer into);
+  BodyRead body_cut_short(const error_code& ec);
   void finish();
 
   UpstreamContext& ctx_;
@@ -103,7 +113,14 @@ class UpstreamCall final : public BodySource {
   std::unique_ptr<UpstreamConnection> conn_;
   bool reused_ = false;
   bool request_complete_ = false;
-  std::optional<http::response_parser<http::buffer_body>> parser_;
+  ResponseHead head_;
+  bool have_head_ = false;
+  bool body_done_ = false;
+  ResponseScan::Body body_kind_ = ResponseScan::Body::none;
+  std::uint64_t length_ = 0;     // Body::length: the whole body
+  std::uint64_t remaining_ = 0;  // Body::length: not yet read
+  bool reusable_ = false;        // the response lets the connection go back to the pool
+  std::optional<ChunkedDecoder> chunked_;
   std::uint64_t consumed_ = 0;
   std::int64_t connect_us_ = RequestInfo::kUnset;
   std::int64_t service_us_ = RequestInfo::kUnset;

@@ -8,14 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "gatehouse/message_head.hpp"
 #include "gatehouse/net.hpp"
 
 namespace gatehouse {
 
 // Appends the start line, the fields and the empty line that ends the head.
-// The bytes are what Beast's serializer writes for the same message.
-void append_head(std::string& out, const http::request_header<>& h);
-void append_head(std::string& out, const http::response_header<>& h);
+// The fields go in their order; the reason phrase is the head's own.
+void append_head(std::string& out, const RequestHead& h);
+void append_head(std::string& out, const ResponseHead& h);
 
 // Frames the pieces of one body: chunked (RFC 9112 §7.1, no extensions, no
 // trailers) or as they are (Content-Length, or close-delimited).

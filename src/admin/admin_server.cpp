@@ -1,4 +1,5 @@
 #include "gatehouse/admin_server.hpp"
+#include "gatehouse/http_date.hpp"
 
 #include "gatehouse/error_reporter.hpp"
 #include "gatehouse/header_hygiene.hpp"
@@ -91,7 +92,7 @@ Awaitable<void> AdminServer::serve(tcp::socket socket) {
       res.body() = "{\"type\":\"/problems/no-route\",\"title\":\"No route matches\",\"status\":404}\n";
     }
     res.keep_alive(req.keep_alive());
-    ensure_date(res);
+    res.set(http::field::date, http_date_now());
     res.prepare_payload();
     if (req.method() == http::verb::head) res.body().clear();
     auto [wec, wn] = co_await http::async_write(stream, res, use_nothrow);

@@ -88,7 +88,7 @@ void Worker::report_failure(const Exchange& ex) {
   r.route = info.route;
   r.method = info.method;
   r.url = std::string(ex.client_tls ? "https://" : "http://") + info.host + redact_target(info.target);
-  for (const auto& f : ex.request) r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  for (const auto f : ex.request) r.headers.emplace_back(std::string(f.name), std::string(f.value));
   r.headers = scrub_headers(std::move(r.headers));
   r.request_id = info.request_id;
   r.status = info.status;

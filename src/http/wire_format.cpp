@@ -1,15 +1,27 @@
 #include "gatehouse/wire_format.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 namespace gatehouse {
 namespace {
 
-void append_fields(std::string& out, const http::fields& fields) {
-  for (const auto& f : fields) {
-    out.append(f.name_string()).append(": ", 2).append(f.value()).append("\r\n", 2);
+// Sized once, then copied into: no capacity check per piece.
+void append_fields(std::string& out, const Fields& fields) {
+  std::size_t at = out.size();
+  out.resize(at + fields.wire_size());
+  char* p = out.data() + at;
+  auto put = [&](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  for (const auto f : fields) {
+    put(f.name);
+    put(": ");
+    put(f.value);
+    put("\r\n");
   }
-  out.append("\r\n", 2);
+  put("\r\n");
 }
 
 void append_version(std::string& out, unsigned version) {
@@ -19,14 +31,14 @@ void append_version(std::string& out, unsigned version) {
 
 }  // namespace
 
-void append_head(std::string& out, const http::request_header<>& h) {
+void append_head(std::string& out, const RequestHead& h) {
   out.append(h.method_string()).append(" ", 1).append(h.target()).append(" ", 1);
   append_version(out, h.version());
   out.append("\r\n", 2);
   append_fields(out, h);
 }
 
-void append_head(std::string& out, const http::response_header<>& h) {
+void append_head(std::string& out, const ResponseHead& h) {
   append_version(out, h.version());
   unsigned code = h.result_int();
   char status[5] = {' ', static_cast<char>('0' + code / 100 % 10), static_cast<char>('0' + code / 10 % 10),

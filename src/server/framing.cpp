@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "gatehouse/fields.hpp"
 #include "gatehouse/http_grammar.hpp"
 #include "gatehouse/values.hpp"
 
@@ -55,6 +56,7 @@ class HeadScanner {
       return result_;
     }
     if (!request_line(line)) return result_;
+    result_.fields_at = pos_ - result_.skip;
     while (true) {
       if (!next_line(line)) return result_;
       if (line.empty()) break;
@@ -129,25 +131,13 @@ class HeadScanner {
   }
 
   bool field_line(std::string_view line) {
-    if (line.front() == ' ' || line.front() == '\t') return fail(400, "obsolete line folding");
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos) return fail(400, "header line without a colon");
-    std::string_view name = line.substr(0, colon);
-    if (name.empty()) return fail(400, "empty header name");
-    for (unsigned char c : name) {
-      if (c == ' ' || c == '\t') return fail(400, "whitespace before colon in header");
-      if (!is_tchar(c)) return fail(400, "invalid character in header name");
-      if (c == '_') result_.underscore_in_names = true;
-    }
-    std::string_view value = line.substr(colon + 1);
-    for (unsigned char c : value)
-      if (!is_field_value_byte(c)) return fail(400, "invalid character in header value");
-    value = trim(value);
+    std::string_view name, value;
+    if (const char* why = split_field_line(line, name, value)) return fail(400, why);
+    if (name.find('_') != std::string_view::npos) result_.underscore_in_names = true;
 
-    std::string lower = to_lower(name);
-    if (lower == "content-length") return content_length(value);
-    if (lower == "transfer-encoding") return transfer_encoding(value);
-    if (lower == "host") {
+    if (iequals_ascii(name, "content-length")) return content_length(value);
+    if (iequals_ascii(name, "transfer-encoding")) return transfer_encoding(value);
+    if (iequals_ascii(name, "host")) {
       if (result_.host) return fail(400, "more than one Host header");
       if (!is_valid_host(value)) return fail(400, "invalid Host header");
       result_.host = std::string(value);

@@ -9,6 +9,7 @@
 #include "gatehouse/chunked_decoder.hpp"
 #include "gatehouse/clock.hpp"
 #include "gatehouse/header_reader.hpp"
+#include "gatehouse/http_date.hpp"
 #include "gatehouse/io_errors.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/ops_log.hpp"
@@ -167,18 +168,18 @@ class ClientBody final : public BodySource {
   std::uint64_t consumed_ = 0;
 };
 
-// The larger parts of one request: its parser and its exchange. They live in
+// The larger parts of one request: its head and its exchange. They live in
 // a slot that the worker's thread reuses, not in the request's coroutine
 // frame: Asio recycles frames of up to 2 KiB only, and a larger one costs
-// a trip through malloc's slow path (glibc's bins) on every request.
+// a trip through malloc's slow path (glibc's bins) on every request. The
+// head keeps the capacity of its buffers from one request to the next.
 struct RequestSlot {
-  std::optional<http::request_parser<http::buffer_body>> parser;
+  RequestHead request;
   std::optional<Exchange> exchange;
 };
 
 // Hands out this thread's free slots (a worker is one thread), and takes
-// each back empty: the exchange first, then the parser whose message it
-// refers to, as when both were locals of the request's frame.
+// each back: the exchange goes, the head is kept for the next request.
 class SlotLease {
  public:
   SlotLease() {
@@ -191,7 +192,6 @@ class SlotLease {
   }
   ~SlotLease() {
     slot_->exchange.reset();
-    slot_->parser.reset();
     if (free_slots().size() < kKeep) free_slots().push_back(std::move(slot_));
   }
   SlotLease(const SlotLease&) = delete;
@@ -278,24 +278,23 @@ class Session {
     ClientBody<Stream> body(stream_, buffer_, framing, settings().client_idle_timeout, settings().max_header_size);
     SlotLease slot;
 
-    // The head passed our own framing checks; now let Beast parse it.
+    // The head passed our own framing checks: its lines are split as they are.
     buffer_.consume(head.scan.skip);
-    auto& parser = slot->parser.emplace();
-    parser.header_limit(static_cast<std::uint32_t>(settings().max_header_size + 1024));
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    error_code ec;
-    std::size_t used = parser.put(asio::buffer(buffer_.data().data(), head.scan.head_size), ec);
-    if (ec || !parser.is_header_done() || used != head.scan.head_size) {
-      co_await reject(info, ErrorCode::bad_request, 400, ec ? "malformed request: " + ec.message() : "malformed request head");
-      co_return false;
-    }
-    buffer_.consume(used);
+    RequestHead& request = slot->request;
+    request.clear();
+    request.method_string(info.method);
+    request.target(info.target);
+    request.version(10 + static_cast<unsigned>(head.scan.version_minor));
+    std::string_view raw(static_cast<const char*>(buffer_.data().data()), head.scan.head_size);
+    request.parse_checked_lines(raw.substr(head.scan.fields_at, head.scan.head_size - head.scan.fields_at - 2));
+    buffer_.consume(head.scan.head_size);
+    // Before Connection goes with the other hop-by-hop fields.
+    bool client_keep_alive = request.keep_alive();
 
-    auto& request = parser.get();
-    if (request.version() == 11 && beast::iequals(request[http::field::expect], "100-continue")) body.expect_continue();
+    if (request.version() == 11 && iequals_ascii(request[http::field::expect], "100-continue")) body.expect_continue();
     // The client's own fields are cleaned before any stage adds the gateway's.
     if (head.scan.underscore_in_names && !co_await handle_underscore_fields(request, info)) co_return false;
-    strip_hop_by_hop(request.base());
+    strip_hop_by_hop(request);
     request.erase(http::field::expect);  // answered here, not by the upstream
 
     Exchange& ex = slot->exchange.emplace(w_, request, body, info);
@@ -310,7 +309,7 @@ class Session {
     co_await w_.pipeline().run(ex);
 
     // A body left unread cannot be skipped safely: close after answering.
-    bool keep_alive = parser.keep_alive() && !ex.close_connection && !w_.draining() && body.done();
+    bool keep_alive = client_keep_alive && !ex.close_connection && !w_.draining() && body.done();
     keep_alive = co_await write_response(ex, client_version, keep_alive, end.outcome.ending);
     w_.report_failure(ex);  // while the request's headers are still here
     co_return keep_alive;
@@ -341,11 +340,11 @@ class Session {
 
   // Fields named with '_' are dropped (the default), passed on, or refused,
   // as GATEHOUSE_HEADERS_WITH_UNDERSCORES says. False: refused and answered.
-  Awaitable<bool> handle_underscore_fields(http::request<http::buffer_body>& request, RequestInfo& info) {
+  Awaitable<bool> handle_underscore_fields(RequestHead& request, RequestInfo& info) {
     UnderscoreHeaders policy = settings().headers_with_underscores;
     if (policy == UnderscoreHeaders::allow) co_return true;
     auto names = underscore_field_names(request);
-    if (names.empty()) co_return true;  // the scan saw '_' in a name, Beast did not: nothing to do
+    if (names.empty()) co_return true;
     if (policy == UnderscoreHeaders::reject) {
       co_await reject(info, ErrorCode::bad_request, 400, "header field name " + names.front() + " contains an underscore");
       co_return false;
@@ -369,7 +368,7 @@ class Session {
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     res.set(http::field::content_type, "application/problem+json");
     res.set("X-Request-Id", info.request_id);
-    ensure_date(res);
+    res.set(http::field::date, http_date_now());
     res.body() = problem_body(p, instance, info.request_id);
     res.prepare_payload();
     res.keep_alive(false);
@@ -413,7 +412,7 @@ class Session {
     }
 
     BodySource& body = *ex.response_body();
-    BodyFraming framing(res.chunked());
+    BodyFraming framing(is_chunked(res));
     PiecePool::Lease piece_buffer = w_.pieces().take();
     char* chunk = piece_buffer.get();
     bool head_sent = false;

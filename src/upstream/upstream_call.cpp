@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "gatehouse/clock.hpp"
 #include "gatehouse/request_target.hpp"
 #include "gatehouse/wire_format.hpp"
@@ -36,11 +39,8 @@ Awaitable<error_code> tls_handshake<TlsStream>(TlsStream& s, const std::string& 
 }  // namespace
 
 ErrorCode classify_upstream_error(const error_code& ec) {
-  if (ec == beast::error::timeout) return ErrorCode::upstream_timeout;
-  if (ec.category() == error_code(http::error::end_of_stream).category() && ec != http::error::end_of_stream &&
-      ec != http::error::partial_message && ec != http::error::need_buffer)
-    return ErrorCode::upstream_protocol;
-  return ErrorCode::upstream_reset;
+  // Malformed responses are found by the gateway's own scan (upstream_protocol, set there).
+  return ec == beast::error::timeout ? ErrorCode::upstream_timeout : ErrorCode::upstream_reset;
 }
 
 UpstreamCall::UpstreamCall(UpstreamContext& ctx, EndpointSet& set, Endpoint& endpoint, const RouteOptions& options)
@@ -59,11 +59,6 @@ Awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& star
   AttemptResult sent = co_await send_request(req, start);
   if (sent.kind != AttemptResult::Kind::response) co_return sent;
   co_return co_await read_response_head(req, start);
-}
-
-std::optional<std::uint64_t> UpstreamCall::length() const {
-  if (parser_->content_length() && !parser_->chunked()) return *parser_->content_length();
-  return std::nullopt;
 }
 
 Awaitable<AttemptResult> UpstreamCall::connect() {
@@ -164,26 +159,39 @@ Awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& request, Bo
   co_return AttemptResult::ok();
 }
 
+Awaitable<std::tuple<error_code, std::size_t>> UpstreamCall::read_some(asio::mutable_buffer into) {
+  conn_->tcp().expires_after(options_.upstream_timeout);
+  std::tuple<error_code, std::size_t> got;
+  if (auto* plain = conn_->plain()) got = co_await plain->async_read_some(into, use_nothrow);
+  else got = co_await conn_->tls().async_read_some(into, use_nothrow_coro);
+  co_return got;
+}
+
 Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, const BodyStart& start) {
-  auto& tcp = conn_->tcp();
-  // Beast sizes each read by the buffer's spare capacity: without this it
-  // reads 512 bytes at a time.
-  conn_->buffer.reserve(kBodyPiece);
+  bool head_request = req.message.method() == http::verb::head;
+  auto& buffer = conn_->buffer;
+  ResponseScan scan;
   while (true) {
-    parser_.emplace();
-    parser_->header_limit(64 * 1024);
-    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    if (req.message.method() == http::verb::head) parser_->skip(true);
-    tcp.expires_after(options_.upstream_timeout);
-    auto read_header = [&](auto& s) {
-      return http::async_read_header(s, conn_->buffer, *parser_, nothrow_on<std::decay_t<decltype(s)>>);
-    };
-    std::tuple<error_code, std::size_t> got;
-    if (auto* plain = conn_->plain()) got = co_await read_header(*plain);
-    else got = co_await read_header(conn_->tls());
-    auto [ec, n] = got;
+    auto bytes = buffer.data();
+    scan = scan_response_head({static_cast<const char*>(bytes.data()), bytes.size()}, head_request, head_);
+    if (scan.state == ResponseScan::State::rejected)
+      co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol,
+                              fmt::format("malformed response from {}: {}", endpoint_.authority, scan.reason)};
+    if (scan.state == ResponseScan::State::complete) {
+      buffer.consume(scan.head_size);
+      unsigned status = head_.result_int();
+      if (status == 101)
+        co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol, "upstream switched protocols uninvited"};
+      if (status >= 100 && status < 200) continue;  // 103 Early Hints and the like: not forwarded
+      break;
+    }
+    if (buffer.size() >= kMaxResponseHead)
+      co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol,
+                              fmt::format("response head from {} larger than {} bytes", endpoint_.authority, kMaxResponseHead)};
+    auto [ec, n] = co_await read_some(buffer.prepare(kBodyPiece));
+    buffer.commit(n);
     if (ec) {
-      bool nothing_received = conn_->buffer.size() == 0 && n == 0;
+      bool nothing_received = buffer.size() == 0;
       if (reused_ && nothing_received && ec != beast::error::timeout && start.replayable(req.body))
         co_return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
       ErrorCode code = classify_upstream_error(ec);
@@ -193,58 +201,99 @@ Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, 
                                                 options_.upstream_timeout.count())
                                   : fmt::format("reading the response from {} failed: {}", endpoint_.authority, ec.message())};
     }
-    unsigned status = parser_->get().result_int();
-    if (status == 101)
-      co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol, "upstream switched protocols uninvited"};
-    if (status >= 100 && status < 200) continue;  // 103 Early Hints and the like: not forwarded
-    break;
   }
-  strip_hop_by_hop(parser_->get().base());
-  // No body to read (HEAD, 204, 304): the exchange with the upstream is over.
-  // After a HEAD the connection is closed, not pooled: a server that wrongly
-  // sends the body anyway would have it read as the next request's response.
-  if (parser_->is_done()) {
-    if (req.message.method() == http::verb::head) conn_.reset();
+  have_head_ = true;
+  body_kind_ = scan.body;
+  length_ = remaining_ = scan.length;
+  reusable_ = scan.connection_reusable;
+  if (body_kind_ == ResponseScan::Body::chunked) chunked_.emplace();
+  strip_hop_by_hop(head_);
+  // No body to read (HEAD, 204, 304, an empty one): the exchange with the
+  // upstream is over. After a HEAD the connection is closed, not pooled: a
+  // server that wrongly sends the body anyway would have it read as the next
+  // request's response.
+  if (body_kind_ == ResponseScan::Body::none || (body_kind_ == ResponseScan::Body::length && remaining_ == 0)) {
+    body_done_ = true;
+    if (head_request) conn_.reset();
     finish();
   }
   co_return AttemptResult::ok();
 }
 
+std::optional<std::uint64_t> UpstreamCall::length() const {
+  if (body_kind_ == ResponseScan::Body::length) return length_;
+  return std::nullopt;
+}
+
 Awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
   if (done()) co_return BodyRead{};
-  auto& tcp = conn_->tcp();
-  std::size_t n = 0;
-  while (n == 0 && !parser_->is_done()) {
-    auto& body = parser_->get().body();
-    body.data = into.data();
-    body.size = into.size();
-    tcp.expires_after(options_.upstream_timeout);
-    auto read_some = [&](auto& s) {
-      return http::async_read_some(s, conn_->buffer, *parser_, nothrow_on<std::decay_t<decltype(s)>>);
-    };
-    std::tuple<error_code, std::size_t> got;
-    if (auto* plain = conn_->plain()) got = co_await read_some(*plain);
-    else got = co_await read_some(conn_->tls());
-    auto [ec, unused] = got;
-    if (ec == http::error::need_buffer) ec = {};
-    n = into.size() - parser_->get().body().size;
-    if (ec) {
-      ErrorCode code = classify_upstream_error(ec);
-      conn_.reset();
-      co_return BodyRead{0, code, fmt::format("response body from {} cut short: {}", endpoint_.authority, ec.message())};
-    }
+  BodyRead r = co_await read_body(into);
+  if (!r.ok()) {
+    conn_.reset();
+    co_return r;
   }
-  consumed_ += n;
-  if (parser_->is_done()) finish();
-  co_return BodyRead{n};
+  consumed_ += r.size;
+  if (body_done_) finish();
+  co_return r;
+}
+
+Awaitable<BodyRead> UpstreamCall::read_body(asio::mutable_buffer into) {
+  auto& buffer = conn_->buffer;
+  auto* out = static_cast<char*>(into.data());
+  while (!body_done_) {
+    auto bytes = buffer.data();
+    std::string_view buffered(static_cast<const char*>(bytes.data()), bytes.size());
+    if (body_kind_ == ResponseScan::Body::chunked) {
+      ChunkedDecoder::Step step = chunked_->decode(buffered, out, into.size());
+      buffer.consume(step.consumed);
+      if (chunked_->failed())
+        co_return BodyRead{0, ErrorCode::upstream_protocol,
+                           fmt::format("malformed chunked response body from {}: {}", endpoint_.authority, chunked_->error())};
+      body_done_ = chunked_->done();
+      if (step.produced > 0 || body_done_) co_return BodyRead{step.produced};
+      if (step.consumed > 0) continue;
+      // A line is not complete yet: read on behind it.
+      auto [ec, n] = co_await read_some(buffer.prepare(kBodyPiece));
+      buffer.commit(n);
+      if (ec) co_return body_cut_short(ec);
+      continue;
+    }
+    // Content-Length or close-delimited: buffered bytes first, then straight into `into`.
+    std::size_t want = into.size();
+    if (body_kind_ == ResponseScan::Body::length) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, remaining_));
+    std::size_t n = 0;
+    if (!buffered.empty()) {
+      n = std::min(want, buffered.size());
+      std::memcpy(out, buffered.data(), n);
+      buffer.consume(n);
+    } else {
+      auto [ec, got] = co_await read_some(asio::buffer(out, want));
+      n = got;
+      if (ec == asio::error::eof && body_kind_ == ResponseScan::Body::until_close) {
+        body_done_ = true;
+        co_return BodyRead{n};
+      }
+      if (ec) co_return body_cut_short(ec);
+    }
+    if (body_kind_ == ResponseScan::Body::length) {
+      remaining_ -= n;
+      body_done_ = remaining_ == 0;
+    }
+    if (n > 0 || body_done_) co_return BodyRead{n};
+  }
+  co_return BodyRead{};
+}
+
+BodyRead UpstreamCall::body_cut_short(const error_code& ec) {
+  return BodyRead{0, classify_upstream_error(ec),
+                  fmt::format("response body from {} cut short: {}", endpoint_.authority, ec.message())};
 }
 
 void UpstreamCall::finish() {
   service_us_ = micros_since(service_start_);
   // Bytes past the response (nobody asked for them) would be read as the next
   // request's response: such a connection is closed, not pooled.
-  if (conn_ && request_complete_ && parser_->keep_alive() && conn_->buffer.size() == 0 &&
-      !ctx_.draining.load(std::memory_order_relaxed))
+  if (conn_ && request_complete_ && reusable_ && conn_->buffer.size() == 0 && !ctx_.draining.load(std::memory_order_relaxed))
     set_.release(endpoint_, std::move(conn_), Clock::now());
   conn_.reset();
 }

@@ -43,7 +43,7 @@ struct Fixture {
   ssl::context tls{ssl::context::tls_client};
   SharedState shared{settings, RouteTable(settings.routes), log, nullptr, tls};
   Worker worker{0, shared};
-  http::request<http::buffer_body> request{http::verb::get, "/x", 11};
+  RequestHead request{http::verb::get, "/x", 11};
   TextBody body;
   RequestInfo info;
   Exchange ex{worker, request, body, info};

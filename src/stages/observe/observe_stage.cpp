@@ -9,10 +9,10 @@
 namespace gatehouse {
 namespace {
 
-std::optional<std::string_view> field(const http::fields& f, std::string_view name) {
+std::optional<std::string_view> field(const Fields& f, std::string_view name) {
   auto it = f.find(name);
   if (it == f.end()) return std::nullopt;
-  return it->value();
+  return it->value;
 }
 
 class ObserveStage final : public Stage {

@@ -36,7 +36,7 @@ class UpstreamStage final : public Stage {
       ex.info.code = ErrorCode::upstream_5xx;
       ex.info.detail = fmt::format("upstream {} answered {}", call.authority(), call.head().result_int());
     }
-    ex.response.base() = std::move(call.head());
+    ex.response = std::move(call.head());
     auto length = call.length();
     ex.set_response_body(std::move(result.call), length);
     co_return Flow::answered;

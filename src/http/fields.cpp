@@ -1,0 +1,116 @@
+#include "gatehouse/fields.hpp"
+
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+namespace gatehouse {
+namespace {
+
+// Optional whitespace (RFC 9110 §5.6.3) around a field value.
+std::string_view trim_ows(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+}  // namespace
+
+Fields::const_iterator Fields::find(std::string_view name) const {
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (is_named(entries_[i], name)) return {this, i};
+  return end();
+}
+
+std::string_view Fields::operator[](std::string_view name) const {
+  auto it = find(name);
+  return it == end() ? std::string_view{} : it->value;
+}
+
+std::size_t Fields::count(std::string_view name) const {
+  std::size_t n = 0;
+  for (const Entry& e : entries_) n += is_named(e, name);
+  return n;
+}
+
+std::uint32_t Fields::append_text(std::string_view text) {
+  if (text_.size() + text.size() > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("header fields larger than 4 GiB");
+  auto at = static_cast<std::uint32_t>(text_.size());
+  const char* base = text_.data();
+  if (!text.empty() && text.data() >= base && text.data() < base + text_.size()) {
+    // A view into this buffer: appended by position, which stays valid if the buffer moves.
+    text_.append(text_, static_cast<std::size_t>(text.data() - base), text.size());
+  } else {
+    text_.append(text);
+  }
+  return at;
+}
+
+void Fields::insert(std::string_view name, std::string_view value) {
+  if (name.size() > std::numeric_limits<std::uint16_t>::max()) throw std::length_error("header field name too long");
+  if (entries_.capacity() == 0) entries_.reserve(16);
+  Entry e{};
+  e.name_at = append_text(name);
+  e.name_size = static_cast<std::uint16_t>(name.size());
+  e.value_at = append_text(value);
+  e.value_size = static_cast<std::uint32_t>(value.size());
+  entries_.push_back(e);
+}
+
+void Fields::set(std::string_view name, std::string_view value) {
+  std::size_t first = entries_.size();
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (is_named(entries_[i], name)) {
+      first = i;
+      break;
+    }
+  if (first == entries_.size()) return insert(name, value);
+  // Keeps the first line of that name in its place, with the new value; the others go.
+  Entry& e = entries_[first];
+  if (value.size() <= e.value_size && (value.data() < text_.data() || value.data() >= text_.data() + text_.size())) {
+    if (!value.empty()) std::memmove(text_.data() + e.value_at, value.data(), value.size());
+  } else {
+    e.value_at = append_text(value);
+  }
+  e.value_size = static_cast<std::uint32_t>(value.size());
+  std::size_t kept = first + 1;
+  for (std::size_t i = first + 1; i < entries_.size(); ++i)
+    if (!is_named(entries_[i], name)) entries_[kept++] = entries_[i];
+  entries_.resize(kept);
+}
+
+std::size_t Fields::erase(std::string_view name) {
+  return erase_if([&](const Field& f) { return iequals_ascii(f.name, name); });
+}
+
+void Fields::parse_checked_lines(std::string_view lines) {
+  if (entries_.capacity() == 0) entries_.reserve(16);
+  std::uint32_t base = append_text(lines);
+  std::string_view text(text_.data() + base, lines.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto eol = text.find("\r\n", pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    auto colon = line.find(':');
+    if (colon != std::string_view::npos && colon > 0) {
+      std::string_view value = trim_ows(line.substr(colon + 1));
+      Entry e{};
+      e.name_at = static_cast<std::uint32_t>(base + pos);
+      e.name_size = static_cast<std::uint16_t>(colon);
+      e.value_at = static_cast<std::uint32_t>(value.data() - text_.data());
+      e.value_size = static_cast<std::uint32_t>(value.size());
+      entries_.push_back(e);
+    }
+    pos = eol + 2;
+  }
+}
+
+std::size_t Fields::wire_size() const {
+  std::size_t n = 2;  // the empty line
+  for (const Entry& e : entries_) n += e.name_size + 2u + e.value_size + 2u;
+  return n;
+}
+
+}  // namespace gatehouse

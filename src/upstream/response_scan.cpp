@@ -1,0 +1,153 @@
+#include "gatehouse/response_scan.hpp"
+
+#include <charconv>
+#include <cstring>
+
+#include "gatehouse/http_grammar.hpp"
+
+namespace gatehouse {
+namespace {
+
+ResponseScan rejected(std::string why) {
+  ResponseScan r;
+  r.state = ResponseScan::State::rejected;
+  r.reason = std::move(why);
+  return r;
+}
+
+// status-line = HTTP-version SP status-code SP [ reason-phrase ]. A missing
+// SP after the code is tolerated, as every common client does.
+bool status_line(std::string_view line, ResponseHead& head, std::string& why) {
+  if (line.size() < 12 || !line.starts_with("HTTP/1.") || line[8] != ' ') {
+    why = "malformed status line";
+    return false;
+  }
+  char minor = line[7];
+  if (minor < '0' || minor > '9') {
+    why = "malformed HTTP version in the status line";
+    return false;
+  }
+  unsigned status = 0;
+  for (char c : line.substr(9, 3)) {
+    if (c < '0' || c > '9') {
+      why = "malformed status code";
+      return false;
+    }
+    status = status * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (status < 100 || status > 599) {
+    why = "status code out of range";
+    return false;
+  }
+  std::string_view rest = line.substr(12);
+  if (!rest.empty() && rest.front() != ' ') {
+    why = "malformed status code";
+    return false;
+  }
+  std::string_view reason = rest.empty() ? rest : rest.substr(1);
+  for (unsigned char c : reason)
+    if (!is_field_value_byte(c)) {
+      why = "invalid character in the reason phrase";
+      return false;
+    }
+  head.version(minor == '0' ? 10 : 11);  // a later 1.x minor is read as 1.1 (RFC 9110 §2.5)
+  head.result(status);
+  head.reason(reason);
+  return true;
+}
+
+// Content-Length, also as a list of one repeated value ("42, 42": RFC 9110 §8.6).
+bool parse_length(std::string_view value, std::uint64_t& out, bool& seen) {
+  while (true) {
+    auto comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || n > (1ull << 62)) return false;
+    if (seen && n != out) return false;
+    out = n;
+    seen = true;
+    if (comma == std::string_view::npos) return true;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
+ResponseScan scan_response_head(std::string_view bytes, bool request_was_head, ResponseHead& head) {
+  // Lines are found by their CR (memchr), each checked whole as it is found:
+  // a bare LF inside a line fails the line's byte checks, a CR without its LF
+  // fails here, so a bad head is refused as soon as its bad line is in,
+  // never left waiting for an empty line that will not come.
+  const char* data = bytes.data();
+  std::size_t pos = 0;
+  auto next_line = [&](std::string_view& line, std::string& why) -> bool {
+    if (pos >= bytes.size()) return false;
+    const void* cr = std::memchr(data + pos, '\r', bytes.size() - pos);
+    if (!cr) {
+      if (std::memchr(data + pos, '\n', bytes.size() - pos)) why = "bare LF in the response head";
+      return false;
+    }
+    auto at = static_cast<std::size_t>(static_cast<const char*>(cr) - data);
+    if (at + 1 >= bytes.size()) return false;
+    if (data[at + 1] != '\n') {
+      why = "bare CR in the response head";
+      return false;
+    }
+    line = bytes.substr(pos, at - pos);
+    pos = at + 2;
+    return true;
+  };
+
+  std::string why;
+  std::string_view line;
+  if (!next_line(line, why)) return why.empty() ? ResponseScan{} : rejected(std::move(why));
+  head.clear();
+  if (!status_line(line, head, why)) return rejected(std::move(why));
+
+  std::size_t fields_start = pos;
+  bool has_length = false, has_transfer_encoding = false, chunked_last = false;
+  std::uint64_t length = 0;
+  while (true) {
+    if (!next_line(line, why)) return why.empty() ? ResponseScan{} : rejected(std::move(why));
+    if (line.empty()) break;
+    std::string_view name, value;
+    if (const char* bad = split_field_line(line, name, value)) return rejected(bad);
+    if (name.size() == 14 && iequals_ascii(name, "content-length")) {
+      if (!parse_length(value, length, has_length)) return rejected("invalid Content-Length");
+    } else if (name.size() == 17 && iequals_ascii(name, "transfer-encoding")) {
+      // Only the last coding of the last line says whether the body is chunked.
+      has_transfer_encoding = true;
+      auto comma = value.rfind(',');
+      std::string_view last = comma == std::string_view::npos ? value : value.substr(comma + 1);
+      while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+      chunked_last = iequals_ascii(last, "chunked");
+    }
+  }
+  std::size_t end = pos;
+  std::string_view lines = bytes.substr(fields_start, end - 2 - fields_start);  // each with its CRLF
+  head.parse_checked_lines(lines);
+
+  ResponseScan r;
+  r.state = ResponseScan::State::complete;
+  r.head_size = end;
+  unsigned status = head.result_int();
+  if (request_was_head || status_has_no_body(status)) {
+    r.body = ResponseScan::Body::none;
+  } else if (has_transfer_encoding) {
+    // Both framings at once is how responses are split (RFC 9112 §6.3 ¶3): refused, not guessed at.
+    if (has_length) return rejected("both Content-Length and Transfer-Encoding");
+    r.body = chunked_last && head.version() == 11 ? ResponseScan::Body::chunked : ResponseScan::Body::until_close;
+  } else if (has_length) {
+    r.body = ResponseScan::Body::length;
+    r.length = length;
+  } else {
+    r.body = ResponseScan::Body::until_close;
+  }
+  r.connection_reusable = r.body != ResponseScan::Body::until_close && head.keep_alive();
+  return r;
+}
+
+}  // namespace gatehouse
