@@ -156,7 +156,8 @@ void BM_Pipeline(benchmark::State& state) {
     TextBody body;
     RequestInfo info;
     info.target = "/api/bookings/123";
-    Exchange ex(worker, request, body, info);
+    ResponseHead response;
+    Exchange ex(worker, request, response, body, info);
     ex.peer_address = "127.0.0.1";
     asio::co_spawn(io, p.run(ex), asio::detached);
     io.restart();

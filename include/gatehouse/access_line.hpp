@@ -18,6 +18,5 @@ bool is_secret_parameter(std::string_view name);
 
 // Escaping helpers, shared with problem+json bodies.
 void append_json_string(std::string& out, std::string_view text);
-void append_logfmt_value(std::string& out, std::string_view text, bool always_quote = false);
 
 }  // namespace gatehouse

@@ -34,8 +34,12 @@ inline constexpr std::size_t kMaxStages = 16;
 // response body, then the stages' states. So a filter may refer to its
 // stage's state, and the state outlives every filter that uses it.
 struct Exchange {
-  Exchange(Worker& w, RequestHead& req, BodySource& req_body, RequestInfo& i)
-      : worker(w), request(req), info(i), client_body_(req_body) {}
+  // The heads are the session's, kept from one request to the next (their
+  // buffers keep their capacity); the response head is reset here.
+  Exchange(Worker& w, RequestHead& req, ResponseHead& res, BodySource& req_body, RequestInfo& i)
+      : worker(w), request(req), info(i), response(res), client_body_(req_body) {
+    response.reset();
+  }
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
@@ -54,7 +58,7 @@ struct Exchange {
   std::uint64_t request_body_limit = 0;  // set by the route stage; 0 = unlimited
 
   // The response head. Its body is response_body().
-  ResponseHead response;
+  ResponseHead& response;
   std::optional<std::uint64_t> response_length;  // known body length, else chunked/close-delimited
   bool close_connection = false;       // the gateway wants this connection closed after the response
   bool request_sent = false;           // the upstream received the whole request

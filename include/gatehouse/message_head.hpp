@@ -61,6 +61,14 @@ class ResponseHead : public Fields {
   void version(unsigned v) { version_ = v; }
   bool keep_alive() const { return keeps_alive(version_, *this); }
 
+  // Back to a fresh 200 with no fields, keeping the buffers' capacity.
+  void reset() {
+    clear();
+    status_ = 200;
+    reason_.clear();
+    version_ = 11;
+  }
+
  private:
   unsigned status_ = 200;
   std::string reason_;

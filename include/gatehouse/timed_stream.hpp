@@ -15,7 +15,10 @@
 // closes nothing, and times out the next operation that starts under it.
 #include <boost/intrusive/list.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <type_traits>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -118,6 +121,13 @@ class TimedStream {
     socket_.close(ignored);
   }
 
+  // Sends what the socket takes at once, without waiting (one non-blocking
+  // sendmsg). A response head and a small body usually leave whole: then no
+  // operation is queued, no completion posted and no coroutine suspended,
+  // which is most of the cost of a write. Returns the bytes sent; `ec` is
+  // set for a failure other than a full send buffer.
+  std::size_t write_now(const asio::const_buffer* pieces, std::size_t count, error_code& ec);
+
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     return asio::async_initiate<Token, void(error_code, std::size_t)>(
@@ -202,6 +212,31 @@ struct TimedCompletion {
 // The streams of client and upstream connections.
 using PlainStream = TimedStream;
 using TlsStream = beast::ssl_stream<TimedStream>;
+
+// Sends what `stream` takes at once of `pieces`, and leaves in `pieces`
+// what is still to send (see TimedStream::write_now). A TLS stream sends
+// nothing this way: its records are written by its own operations.
+template <class Stream, std::size_t N>
+std::size_t write_now(Stream& stream, std::array<asio::const_buffer, N>& pieces, error_code& ec) {
+  if constexpr (!std::is_same_v<Stream, TimedStream>) {
+    return 0;
+  } else {
+    std::size_t sent = stream.write_now(pieces.data(), N, ec);
+    for (std::size_t n = sent; auto& p : pieces) {
+      std::size_t used = std::min(n, p.size());
+      p += used;
+      n -= used;
+    }
+    return sent;
+  }
+}
+// Bytes left in a gather of pieces.
+template <std::size_t N>
+std::size_t bytes_in(const std::array<asio::const_buffer, N>& pieces) {
+  std::size_t n = 0;
+  for (const auto& p : pieces) n += p.size();
+  return n;
+}
 
 // The token for operations called on a stream of type S (see use_nothrow_coro).
 template <class S>

@@ -33,6 +33,7 @@ struct UpstreamContext {
 // when `endpoint_host` (a route's upstreams may differ in both).
 struct UpstreamRequest {
   RequestHead& message;
+  ResponseHead& response;  // where the response head is read into
   BodySource& body;
   Framing framing;
   std::string target;          // path and query below the endpoint's path prefix
@@ -83,8 +84,9 @@ class UpstreamCall final : public BodySource {
   std::uint64_t consumed() const override { return consumed_; }
   bool ready() const override { return have_head_ && (body_done_ || (conn_ && conn_->buffer.size() > 0)); }
 
-  // After a response: its head (hop-by-hop fields removed) and body length when known.
-  ResponseHead& head() { return head_; }
+  // After a response: its head (hop-by-hop fields removed; it is the
+  // UpstreamRequest's `response`, and lives as long as that) and body length when known.
+  ResponseHead& head() { return *head_; }
   std::optional<std::uint64_t> length() const;
   const std::string& authority() const { return endpoint_.authority; }
   std::int64_t connect_us() const { return connect_us_; }
@@ -113,7 +115,7 @@ class UpstreamCall final : public BodySource {
   std::unique_ptr<UpstreamConnection> conn_;
   bool reused_ = false;
   bool request_complete_ = false;
-  ResponseHead head_;
+  ResponseHead* head_ = nullptr;  // the request's (UpstreamRequest::response)
   bool have_head_ = false;
   bool body_done_ = false;
   ResponseScan::Body body_kind_ = ResponseScan::Body::none;

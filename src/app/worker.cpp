@@ -10,7 +10,10 @@ namespace gatehouse {
 Worker::Worker(unsigned index, SharedState& shared)
     : index_(index),
       shared_(shared),
-      io_(std::make_unique<asio::io_context>(1)),
+      // One thread runs this loop and touches its sockets (drain and shutdown
+      // are posted to it): the per-socket locks of Asio's reactor go, the
+      // scheduler's stays for what other threads post.
+      io_(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)),
       upstream_(UpstreamContext{*io_, deadlines_, shared.upstream_tls, shared.settings.upstream_tls_verify, metrics_.upstream_connections,
                                 shared.draining, pieces_},
                 shared.settings, metrics_),

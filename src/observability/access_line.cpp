@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <fmt/format.h>
 
 #include "gatehouse/values.hpp"
@@ -80,11 +81,6 @@ std::string redact_target(std::string_view target) {
 namespace {
 constexpr char kHex[] = "0123456789abcdef";
 
-void append_escaped_byte(std::string& out, unsigned char c) {
-  out += "\\x";
-  out += kHex[c >> 4];
-  out += kHex[c & 15];
-}
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
@@ -123,39 +119,8 @@ constexpr std::array<std::uint8_t, 256> kLogfmtByte = [] {
   }
   return t;
 }();
-bool needs_quote(unsigned char c) { return kLogfmtByte[c] & kQuote; }
 bool needs_escape(unsigned char c) { return kLogfmtByte[c] & kEscape; }
 }  // namespace
-
-void append_logfmt_value(std::string& out, std::string_view text, bool always_quote) {
-  bool quote = always_quote || text.empty();
-  for (std::size_t i = 0; !quote && i < text.size(); ++i) quote = needs_quote(static_cast<unsigned char>(text[i]));
-  if (!quote) {
-    out.append(text);
-    return;
-  }
-  out += '"';
-  // Runs of plain bytes are appended whole; only the bytes between them one by one.
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (!needs_escape(c)) continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else {
-      append_escaped_byte(out, c);
-    }
-  }
-  out.append(text.data() + run, text.size() - run);
-  out += '"';
-}
 
 namespace {
 
@@ -185,52 +150,121 @@ void with_logged_target(std::string_view target, F&& f) {
   else f(std::string_view(redact_target(target)));
 }
 
-void logfmt_line(std::string& out, const RequestInfo& i) {
-  out += "at=";
-  out += error_code_level(i.code);
-  if (i.code != ErrorCode::none) {
-    out += " code=";
-    out += error_code_text(i.code);
-    out += " desc=";
-    append_logfmt_value(out, i.detail.empty() ? error_code_description(i.code) : std::string_view(i.detail), true);
+// Writes a logfmt line straight into room reserved for it: the line's size
+// is bounded before a byte is written (a value byte takes at most four
+// bytes, \xNN), so no write checks for capacity.
+class LogfmtWriter {
+ public:
+  LogfmtWriter(std::string& out, std::size_t bound) : out_(out), start_(out.size()) {
+    out_.resize(start_ + bound);
+    p_ = out_.data() + start_;
   }
-  auto field = [&](std::string_view name, std::string_view value, bool quote = false) {
-    out += ' ';
-    out += name;
-    out += '=';
-    append_logfmt_value(out, value, quote);
-  };
-  auto timing = [&](std::string_view name, std::int64_t us) {
-    out += ' ';
-    out += name;
-    out += '=';
-    if (us == RequestInfo::kUnset) {
-      out += '-';
+  ~LogfmtWriter() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+  LogfmtWriter(const LogfmtWriter&) = delete;
+  LogfmtWriter& operator=(const LogfmtWriter&) = delete;
+
+  void text(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void byte(char c) { *p_++ = c; }
+  // One pass finds whether the value needs quotes or escapes; most need
+  // neither and are copied whole.
+  void value(std::string_view v, bool always_quote) {
+    std::uint8_t need = 0;
+    for (unsigned char c : v) need |= kLogfmtByte[c];
+    if (!(need & kQuote) && !always_quote && !v.empty()) return text(v);
+    byte('"');
+    if (!(need & kEscape)) {
+      text(v);
     } else {
-      append_millis(out, us);
-      out += "ms";
+      for (unsigned char c : v) {
+        if (!needs_escape(c)) {
+          byte(static_cast<char>(c));
+        } else if (c == '"' || c == '\\') {
+          byte('\\');
+          byte(static_cast<char>(c));
+        } else if (c == '\n') {
+          text("\\n");
+        } else if (c == '\t') {
+          text("\\t");
+        } else {
+          text("\\x");
+          byte(kHex[c >> 4]);
+          byte(kHex[c & 15]);
+        }
+      }
     }
-  };
-  field("method", i.method);
-  with_logged_target(i.target, [&](std::string_view target) { field("path", target, true); });
-  field("route", i.route);
-  field("host", i.host);
-  field("request_id", i.request_id.empty() ? std::string_view("-") : std::string_view(i.request_id));
-  field("fwd", i.client, true);
-  field("upstream", i.upstream);
-  timing("connect", i.connect_us);
-  timing("service", i.service_us);
-  timing("duration", i.duration_us);
-  out += " status=";
-  append_number(out, static_cast<std::uint64_t>(i.status));
-  out += " bytes=";
-  append_number(out, i.bytes_out);
-  out += " bytes_in=";
-  append_number(out, i.bytes_in);
-  field("cache", i.cache);
-  field("idem", i.idem);
-  field("rest", i.rest);
-  out += '\n';
+    byte('"');
+  }
+  void field(std::string_view name, std::string_view v, bool always_quote = false) {
+    byte(' ');
+    text(name);
+    byte('=');
+    value(v, always_quote);
+  }
+  void number(std::uint64_t n) { p_ = std::to_chars(p_, p_ + 20, n).ptr; }
+  // Milliseconds with up to three decimals and no trailing zeros: 21, 0.412, 18.5.
+  void timing(std::string_view name, std::int64_t us) {
+    byte(' ');
+    text(name);
+    byte('=');
+    if (us == RequestInfo::kUnset) return byte('-');
+    number(static_cast<std::uint64_t>(us / 1000));
+    int fraction = static_cast<int>(us % 1000);
+    if (fraction != 0) {
+      char decimals[4] = {'.', static_cast<char>('0' + fraction / 100), static_cast<char>('0' + fraction / 10 % 10),
+                          static_cast<char>('0' + fraction % 10)};
+      std::size_t n = 4;
+      while (decimals[n - 1] == '0') --n;
+      text({decimals, n});
+    }
+    text("ms");
+  }
+
+ private:
+  std::string& out_;
+  std::size_t start_;
+  char* p_;
+};
+
+void logfmt_line(std::string& out, const RequestInfo& i, std::string_view target) {
+  std::string_view desc = i.code == ErrorCode::none ? std::string_view()
+                          : i.detail.empty()        ? error_code_description(i.code)
+                                                    : std::string_view(i.detail);
+  std::string_view request_id = i.request_id.empty() ? std::string_view("-") : std::string_view(i.request_id);
+  // Names, separators, numbers and timings take under 400 bytes; each value byte at most 4.
+  std::size_t values = desc.size() + i.method.size() + target.size() + i.route.size() + i.host.size() + request_id.size() +
+                       i.client.size() + i.upstream.size() + i.cache.size() + i.idem.size() + i.rest.size();
+  LogfmtWriter w(out, 400 + 4 * values);
+  w.text("at=");
+  w.text(error_code_level(i.code));
+  if (i.code != ErrorCode::none) {
+    w.text(" code=");
+    w.text(error_code_text(i.code));
+    w.text(" desc=");
+    w.value(desc, true);
+  }
+  w.field("method", i.method);
+  w.field("path", target, true);
+  w.field("route", i.route);
+  w.field("host", i.host);
+  w.field("request_id", request_id);
+  w.field("fwd", i.client, true);
+  w.field("upstream", i.upstream);
+  w.timing("connect", i.connect_us);
+  w.timing("service", i.service_us);
+  w.timing("duration", i.duration_us);
+  w.text(" status=");
+  w.number(static_cast<std::uint64_t>(i.status < 0 ? 0 : i.status));
+  w.text(" bytes=");
+  w.number(i.bytes_out);
+  w.text(" bytes_in=");
+  w.number(i.bytes_in);
+  w.field("cache", i.cache);
+  w.field("idem", i.idem);
+  w.field("rest", i.rest);
+  w.byte('\n');
 }
 
 void json_line(std::string& out, const RequestInfo& i) {
@@ -274,7 +308,7 @@ void json_line(std::string& out, const RequestInfo& i) {
 
 void append_access_line(std::string& out, const RequestInfo& info, LogFormat format) {
   if (format == LogFormat::json) json_line(out, info);
-  else logfmt_line(out, info);
+  else with_logged_target(info.target, [&](std::string_view target) { logfmt_line(out, info, target); });
 }
 
 }  // namespace gatehouse

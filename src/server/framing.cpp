@@ -53,29 +53,28 @@ class HeadScanner {
     std::string_view line;
     if (!next_line(line)) {
       if (result_.state == HeadScan::State::incomplete) partial_request_line();
-      return result_;
+      return std::move(result_);
     }
-    if (!request_line(line)) return result_;
+    if (!request_line(line)) return std::move(result_);
     result_.fields_at = pos_ - result_.skip;
     while (true) {
-      if (!next_line(line)) return result_;
+      if (!next_line(line)) return std::move(result_);
       if (line.empty()) break;
-      if (!field_line(line)) return result_;
+      if (!field_line(line)) return std::move(result_);
     }
-    return finish();
+    finish();
+    return std::move(result_);
   }
 
  private:
-  HeadScan reject(int status, std::string reason) {
+  // Marks the head rejected; false, for the checks that stop there.
+  bool reject(int status, std::string reason) {
     result_.state = HeadScan::State::rejected;
     result_.status = status;
     result_.reason = std::move(reason);
-    return result_;
-  }
-  bool fail(int status, std::string reason) {
-    reject(status, std::move(reason));
     return false;
   }
+  bool fail(int status, std::string reason) { return reject(status, std::move(reason)); }
 
   // Yields the next CRLF-terminated line. False when more bytes are needed or the
   // line ending is bad (then the result is set to rejected).
@@ -172,7 +171,7 @@ class HeadScanner {
     return true;
   }
 
-  HeadScan finish() {
+  bool finish() {
     if (saw_transfer_encoding_) {
       if (result_.version_minor == 0) return reject(400, "Transfer-Encoding in an HTTP/1.0 request");
       if (result_.content_length) return reject(400, "both Content-Length and Transfer-Encoding");
@@ -185,7 +184,7 @@ class HeadScanner {
     if (result_.host && result_.host->empty() && !is_absolute_form(result_.target)) return reject(400, "empty Host header");
     result_.state = HeadScan::State::complete;
     result_.head_size = pos_ - result_.skip;
-    return result_;
+    return true;
   }
 
   std::string_view bytes_;

@@ -16,7 +16,7 @@ void Exchange::answer(http::status status, std::string body, std::string_view co
   // A local answer that replaces an upstream's response keeps none of its
   // fields (Content-Encoding, ETag, Set-Cookie would describe another body).
   if (owned_body_) {
-    response = {};
+    response.reset();
     response_filters_.reset();
   }
   response.result(status);
@@ -53,7 +53,7 @@ void Exchange::reset_response() {
   response_filters_.reset();
   owned_body_.reset();
   response_body_ = nullptr;
-  response = {};
+  response.reset();
   response_length.reset();
 }
 

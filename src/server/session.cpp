@@ -175,6 +175,7 @@ class ClientBody final : public BodySource {
 // head keeps the capacity of its buffers from one request to the next.
 struct RequestSlot {
   RequestHead request;
+  ResponseHead response;
   std::optional<Exchange> exchange;
 };
 
@@ -297,7 +298,7 @@ class Session {
     strip_hop_by_hop(request);
     request.erase(http::field::expect);  // answered here, not by the upstream
 
-    Exchange& ex = slot->exchange.emplace(w_, request, body, info);
+    Exchange& ex = slot->exchange.emplace(w_, request, slot->response, body, info);
     ex.peer_address = peer_;
     ex.client_tls = tls_;
     ex.request_framing = framing;
@@ -401,8 +402,14 @@ class Session {
     PiecePool::TextLease head = w_.pieces().take_text();
     append_head(*head, res);
     if (!has_body) {
-      tcp.expires_after(settings().client_idle_timeout);
-      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(*head), use_nothrow);
+      std::array<asio::const_buffer, 1> pieces{asio::buffer(*head)};
+      error_code ec;
+      write_now(stream_, pieces, ec);
+      if (!ec && bytes_in(pieces) > 0) {
+        tcp.expires_after(settings().client_idle_timeout);
+        auto [wec, n] = co_await asio::async_write(stream_, pieces, use_nothrow);
+        ec = wec;
+      }
       if (ec) co_return client_gone(info, ec, false);
       info.status = res.result_int();
       // Delivered whole (HEAD, 204, 304): the filters see the end, not an abort.
@@ -437,8 +444,14 @@ class Session {
       }
       auto framed = framing.frame(out, last);
       std::array<asio::const_buffer, 4> pieces{head_sent ? asio::const_buffer{} : asio::buffer(*head), framed[0], framed[1], framed[2]};
-      tcp.expires_after(settings().client_idle_timeout);
-      auto [ec, n] = co_await asio::async_write(stream_, pieces, use_nothrow);
+      // What the socket takes at once goes now; only a rest is awaited.
+      error_code ec;
+      write_now(stream_, pieces, ec);
+      if (!ec && bytes_in(pieces) > 0) {
+        tcp.expires_after(settings().client_idle_timeout);
+        auto [wec, n] = co_await asio::async_write(stream_, pieces, use_nothrow);
+        ec = wec;
+      }
       if (ec) co_return client_gone(info, ec, head_sent);
       if (!head_sent) info.status = res.result_int();
       head_sent = true;

@@ -1,10 +1,42 @@
 #include "gatehouse/timed_stream.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <algorithm>
+#include <cerrno>
 
 namespace gatehouse {
 
 TimedStream::TimedStream(Parts parts) : socket_(std::move(parts.socket)), deadlines_(parts.deadlines) { link_.stream = this; }
+
+std::size_t TimedStream::write_now(const asio::const_buffer* pieces, std::size_t count, error_code& ec) {
+  ec = {};
+  if (timed_out_) {
+    ec = beast::error::timeout;
+    return 0;
+  }
+  constexpr std::size_t kMaxPieces = 8;
+  iovec iov[kMaxPieces];
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < count && used < kMaxPieces; ++i) {
+    if (pieces[i].size() == 0) continue;
+    iov[used].iov_base = const_cast<void*>(pieces[i].data());
+    iov[used].iov_len = pieces[i].size();
+    ++used;
+  }
+  if (used == 0) return 0;
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = used;
+  while (true) {
+    ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) ec = error_code(errno, asio::error::get_system_category());
+    return 0;
+  }
+}
 
 // The hook unlinks itself (auto_unlink); this keeps the count right.
 TimedStream::~TimedStream() { deadlines_.unfile(link_); }

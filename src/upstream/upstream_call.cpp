@@ -49,6 +49,7 @@ UpstreamCall::UpstreamCall(UpstreamContext& ctx, EndpointSet& set, Endpoint& end
 UpstreamCall::~UpstreamCall() = default;  // an unfinished connection is closed with it
 
 Awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& start) {
+  head_ = &req.response;
   conn_ = set_.acquire(endpoint_, Clock::now());
   reused_ = conn_ != nullptr;
   if (!conn_) {
@@ -134,14 +135,19 @@ Awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& request, Bo
   while (true) {
     auto framed = framing.frame({start.buffer.get(), size}, last);
     std::array<asio::const_buffer, 4> pieces{head_sent ? asio::const_buffer{} : asio::buffer(*head), framed[0], framed[1], framed[2]};
-    tcp.expires_after(timeout);
-    auto write = [&](auto& s) { return asio::async_write(s, pieces, nothrow_on<std::decay_t<decltype(s)>>); };
-    // Awaited in if/else, not in a conditional expression: GCC 12 has
-    // miscompiled temporaries of a co_await inside ?: before.
-    std::tuple<error_code, std::size_t> written;
-    if (auto* plain = conn_->plain()) written = co_await write(*plain);
-    else written = co_await write(conn_->tls());
-    auto [ec, n] = written;
+    // What the socket takes at once goes now; only a rest is awaited.
+    error_code ec;
+    if (auto* plain = conn_->plain()) write_now(*plain, pieces, ec);
+    if (!ec && bytes_in(pieces) > 0) {
+      tcp.expires_after(timeout);
+      auto write = [&](auto& s) { return asio::async_write(s, pieces, nothrow_on<std::decay_t<decltype(s)>>); };
+      // Awaited in if/else, not in a conditional expression: GCC 12 has
+      // miscompiled temporaries of a co_await inside ?: before.
+      std::tuple<error_code, std::size_t> written;
+      if (auto* plain = conn_->plain()) written = co_await write(*plain);
+      else written = co_await write(conn_->tls());
+      ec = std::get<0>(written);
+    }
     if (ec) {
       if (!head_sent) co_return failure(ec);
       co_return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
@@ -173,13 +179,13 @@ Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, 
   ResponseScan scan;
   while (true) {
     auto bytes = buffer.data();
-    scan = scan_response_head({static_cast<const char*>(bytes.data()), bytes.size()}, head_request, head_);
+    scan = scan_response_head({static_cast<const char*>(bytes.data()), bytes.size()}, head_request, *head_);
     if (scan.state == ResponseScan::State::rejected)
       co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol,
                               fmt::format("malformed response from {}: {}", endpoint_.authority, scan.reason)};
     if (scan.state == ResponseScan::State::complete) {
       buffer.consume(scan.head_size);
-      unsigned status = head_.result_int();
+      unsigned status = head_->result_int();
       if (status == 101)
         co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol, "upstream switched protocols uninvited"};
       if (status >= 100 && status < 200) continue;  // 103 Early Hints and the like: not forwarded
@@ -207,7 +213,7 @@ Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, 
   length_ = remaining_ = scan.length;
   reusable_ = scan.connection_reusable;
   if (body_kind_ == ResponseScan::Body::chunked) chunked_.emplace();
-  strip_hop_by_hop(head_);
+  strip_hop_by_hop(*head_);
   // No body to read (HEAD, 204, 304, an empty one): the exchange with the
   // upstream is over. After a HEAD the connection is closed, not pooled: a
   // server that wrongly sends the body anyway would have it read as the next

@@ -44,9 +44,10 @@ struct Fixture {
   SharedState shared{settings, RouteTable(settings.routes), log, nullptr, tls};
   Worker worker{0, shared};
   RequestHead request{http::verb::get, "/x", 11};
+  ResponseHead response;
   TextBody body;
   RequestInfo info;
-  Exchange ex{worker, request, body, info};
+  Exchange ex{worker, request, response, body, info};
 
   void run(const Pipeline& p) {
     asio::co_spawn(worker.io(), p.run(ex), asio::detached);

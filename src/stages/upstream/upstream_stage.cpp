@@ -17,7 +17,7 @@ class UpstreamStage final : public Stage {
     // A request filter that changes the body's length makes it go chunked.
     Framing framing = ex.request_framing;
     if (!ex.request_keeps_length() && framing.has_body) framing = Framing{true, true, std::nullopt};
-    UpstreamRequest upstream_request{ex.request, ex.request_body(), framing,
+    UpstreamRequest upstream_request{ex.request, ex.response, ex.request_body(), framing,
                                      upstream_path(ex.target.path, route.path_prefix, route.strip_prefix, "") +
                                          (ex.target.has_query ? "?" + ex.target.query : std::string()),
                                      !route.options.preserve_host};
@@ -27,6 +27,7 @@ class UpstreamStage final : public Stage {
     ex.request_sent = result.request_sent;
     if (result.client_failed) co_return client_failed(ex, result.code, std::move(result.detail));
     if (!result.ok()) {
+      ex.response.reset();  // what a failed attempt read of a head is not this answer's
       ex.answer_problem(result.code, std::move(result.detail));
       co_return Flow::answered;
     }
@@ -36,7 +37,6 @@ class UpstreamStage final : public Stage {
       ex.info.code = ErrorCode::upstream_5xx;
       ex.info.detail = fmt::format("upstream {} answered {}", call.authority(), call.head().result_int());
     }
-    ex.response = std::move(call.head());
     auto length = call.length();
     ex.set_response_body(std::move(result.call), length);
     co_return Flow::answered;
