@@ -21,20 +21,29 @@ class UpstreamConnection {
 
   TimedStream& tcp();
   bool is_tls() const { return std::holds_alternative<TlsStream>(stream_); }
-  // While the connection waits in a pool, a read is kept pending on it (as
-  // nginx and Envoy keep a read event on idle upstream connections): it
-  // completes only if the upstream closes the connection, resets it, or sends
-  // bytes nobody asked for. The socket is already in the event loop, so it
-  // costs no epoll_ctl; Asio tries the peek once when it starts (one recvfrom
-  // that finds nothing), and nothing is read (MSG_PEEK). TLS connections are
-  // checked with a peek instead (a session ticket is not a reason to drop one).
+  // A connection that stays in a pool past one sweep of the pool gets a read
+  // kept pending on it (as nginx and Envoy keep a read event on idle
+  // upstream connections): it completes only if the upstream closes the
+  // connection, resets it, or sends bytes nobody asked for. The socket is
+  // already in the event loop, so it costs no epoll_ctl; Asio tries the peek
+  // once when it starts (one recvfrom that finds nothing), and nothing is
+  // read (MSG_PEEK). Under load a connection is taken again long before
+  // that, and costs no system call at all. TLS connections are checked with
+  // a peek instead (a session ticket is not a reason to drop one).
   void watch_while_idle();
-  // Ends the watch; true when the connection broke while it was idle (then
-  // it must not carry the next request). The watch's report may still be
-  // queued behind the handler running now (one turn of the event loop), so a
-  // connection idle for `peek_after` or more, long enough for an upstream to
-  // have timed it out, is also peeked (one system call, as before the watch).
-  bool stop_watching(std::chrono::steady_clock::duration idle_for);
+  bool watching() const { return watching_; }
+  // Ends the idle spell; true when the connection broke while it was idle
+  // (then it must not carry the next request).
+  //  - Taken again within kTrustedIdle: used as it is, unlooked at (an
+  //    upstream that closes a connection it just answered on says so with
+  //    Connection: close, which the gateway honours).
+  //  - Idle longer and not watched yet: peeked (one system call).
+  //  - Watched: the watch says. Its report may still be queued behind the
+  //    handler running now (one turn of the event loop), so a connection
+  //    idle for a second or more, long enough for an upstream to have timed
+  //    it out, is also peeked.
+  bool end_idle_spell(std::chrono::steady_clock::duration idle_for);
+  static constexpr std::chrono::milliseconds kTrustedIdle{5};
   // True when it broke while idle, the watch still running (the pool's sweep).
   bool broke_while_idle();
 

@@ -14,19 +14,20 @@ LogWriter::LogWriter(int fd, std::size_t max_buffered_bytes) : fd_(fd), max_byte
 LogWriter::~LogWriter() { stop(); }
 
 void LogWriter::write(std::string_view lines, std::size_t count) {
-  bool was_empty;
+  bool wake;
   {
     std::lock_guard lock(mutex_);
     if (pending_.size() + lines.size() > max_bytes_) {
       dropped_.fetch_add(count, std::memory_order_relaxed);
       return;
     }
-    was_empty = pending_.empty();
     pending_.append(lines);
+    wake = asleep_;
+    asleep_ = false;
   }
-  // The writer sleeps only when nothing is pending: a wake-up is needed only
-  // for the first batch after it emptied the buffer.
-  if (was_empty) wake_.notify_one();
+  // Only a writer asleep for want of lines needs a wake-up; one that is
+  // gathering will look by itself.
+  if (wake) wake_.notify_one();
 }
 
 void LogWriter::stop() {
@@ -44,7 +45,11 @@ void LogWriter::run() {
   while (true) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty() && !stopping_) {
+        asleep_ = true;
+        wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+        asleep_ = false;
+      }
       if (pending_.empty() && stopping_) return;
       batch.swap(pending_);
     }
@@ -59,6 +64,9 @@ void LogWriter::run() {
       off += static_cast<std::size_t>(n);
     }
     batch.clear();
+    // Lets the next lines gather (a stop ends the wait at once).
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, kGather, [this] { return stopping_; });
   }
 }
 

@@ -50,9 +50,9 @@ namespace {
 constexpr std::chrono::seconds kPeekAfterIdle{1};
 }  // namespace
 
-bool UpstreamConnection::stop_watching(std::chrono::steady_clock::duration idle_for) {
+bool UpstreamConnection::end_idle_spell(std::chrono::steady_clock::duration idle_for) {
   if (is_tls()) return peek_says_broken();
-  if (!watching_) return !tcp().socket().is_open();
+  if (!watching_) return idle_for < kTrustedIdle ? !tcp().socket().is_open() : peek_says_broken();
   watching_ = false;
   error_code ignored;
   tcp().socket().cancel(ignored);  // no system call: the pending read is dropped from the event loop's queue
@@ -69,7 +69,7 @@ std::unique_ptr<UpstreamConnection> EndpointSet::acquire(Endpoint& e, Clock::tim
   while (!e.idle.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(e.idle.back());
     e.idle.pop_back();
-    bool broken = c->stop_watching(now - c->idle_since);
+    bool broken = c->end_idle_spell(now - c->idle_since);
     if (now - c->idle_since < idle_timeout_ && !broken) return c;
   }
   return nullptr;
@@ -78,8 +78,7 @@ std::unique_ptr<UpstreamConnection> EndpointSet::acquire(Endpoint& e, Clock::tim
 void EndpointSet::release(Endpoint& e, std::unique_ptr<UpstreamConnection> c, Clock::time_point now) {
   if (e.idle.size() >= max_idle_) return;  // dropping it closes it
   c->idle_since = now;
-  c->watch_while_idle();
-  e.idle.push_back(std::move(c));
+  e.idle.push_back(std::move(c));  // watched from the next sweep on, if still idle then
 }
 
 void EndpointSet::sweep(Clock::time_point now) {
@@ -87,6 +86,8 @@ void EndpointSet::sweep(Clock::time_point now) {
     std::erase_if(e.idle, [&](const std::unique_ptr<UpstreamConnection>& c) {
       return now - c->idle_since >= idle_timeout_ || c->broke_while_idle();
     });
+    for (auto& c : e.idle)
+      if (!c->watching()) c->watch_while_idle();
   }
 }
 
