@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "gatehouse/exchange.hpp"
@@ -18,7 +19,7 @@ namespace gatehouse {
 //
 // Phases of one exchange, and what a stage may do in each:
 //
-//  1. request: on_request(ex), awaitable, in pipeline order.
+//  1. request: on_request_now(ex) or on_request(ex), in pipeline order.
 //     Runs only for stages active on the request's route (active_for); the
 //     stages before and including `route` run for every request. A stage may:
 //      - read and edit the request head (ex.request);
@@ -29,10 +30,18 @@ namespace gatehouse {
 //      - answer: fill ex.response (ex.answer / ex.answer_problem /
 //        ex.set_response_body) and return Flow::answered. Later stages are
 //        not entered.
-//     A stage "entered" an exchange once its on_request was called; the two
-//     later hooks run for entered stages only.
+//     A stage "entered" an exchange once its request hook was called; the
+//     two later hooks run for entered stages only.
+//     The hook has two forms. on_request_now is called first, synchronously:
+//     a stage that decides without waiting (route, observe, a cache hit)
+//     returns its Flow there and costs no coroutine frame. It returns
+//     nullopt (the default) to have the awaitable on_request called instead,
+//     for a stage that waits on I/O (always, or only sometimes: a miss).
 //
-//  2. response head: on_response_head(ex), awaitable, in reverse order.
+//  2. response head: on_response_head(ex), awaitable, in reverse order, for
+//     stages that say has_response_head_hook(). As for requests,
+//     on_response_head_now(ex) is called first; returning true means it did
+//     the work, and on_response_head is not awaited.
 //     The response head is known (the upstream's, or a local answer) and
 //     nothing has been written to the client yet. A stage may:
 //      - edit the head (add headers, change the status);
@@ -93,7 +102,9 @@ class Stage {
   // setting). An inactive stage costs one virtual call per request.
   virtual bool active_for(const Route&) const { return true; }
 
-  virtual Awaitable<Flow> on_request(Exchange& ex) = 0;
+  virtual std::optional<Flow> on_request_now(Exchange&) { return std::nullopt; }
+  virtual Awaitable<Flow> on_request(Exchange&) { co_return Flow::next; }
+  virtual bool on_response_head_now(Exchange&) { return false; }
   virtual Awaitable<void> on_response_head(Exchange&) { co_return; }
   // True when on_response_head does anything: the pipeline skips the
   // coroutine of stages that have none.

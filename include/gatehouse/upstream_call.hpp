@@ -101,11 +101,14 @@ class UpstreamCall final : public BodySource {
   Awaitable<AttemptResult> connect();
   Awaitable<AttemptResult> send_request(UpstreamRequest& req, BodyStart& start);
   Awaitable<AttemptResult> read_response_head(UpstreamRequest& req, const BodyStart& start);
-  // One read from the connection, plain or TLS, under the upstream timeout.
-  Awaitable<std::tuple<error_code, std::size_t>> read_some(asio::mutable_buffer into);
-  // Fills `into` from what is buffered, or reads; chunked bodies are decoded.
-  Awaitable<BodyRead> read_body(asio::mutable_buffer into);
+  // One read from a TLS connection (Beast's stream takes a coroutine token);
+  // plain reads are awaited in place.
+  Awaitable<std::tuple<error_code, std::size_t>> read_tls(asio::mutable_buffer into);
   BodyRead body_cut_short(const error_code& ec);
+  // What read() returns: bytes delivered (the connection is pooled once the
+  // body ended), or a failure (the connection is closed).
+  BodyRead delivered(std::size_t n);
+  BodyRead failed(BodyRead why);
   void finish();
 
   UpstreamContext& ctx_;

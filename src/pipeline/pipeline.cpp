@@ -31,12 +31,17 @@ Awaitable<void> Pipeline::run(Exchange& ex) const {
       if (ex.route && !stage->active_for(*ex.route)) continue;
       current = stage->name();
       ex.entered_stages |= 1u << stage->index();
+      if (auto now = stage->on_request_now(ex)) {
+        if (*now == Flow::answered) break;
+        continue;
+      }
       if (co_await stage->on_request(ex) == Flow::answered) break;
     }
     for (std::size_t i = stages_.size(); i-- > 0;) {
       const Stage& stage = *stages_[i];
       if (!(ex.entered_stages & (1u << i)) || !stage.has_response_head_hook()) continue;
       current = stage.name();
+      if (stages_[i]->on_response_head_now(ex)) continue;
       co_await stages_[i]->on_response_head(ex);
     }
     co_return;

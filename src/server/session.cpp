@@ -436,7 +436,9 @@ class Session {
           ending = Outcome::Ending::upstream_failed;
           co_return false;
         }
-        last = r.size == 0;
+        // The body's end is known with its last bytes: no read more to learn it.
+        // (Filters are told of the end by an empty push, so they see it alone.)
+        last = r.size == 0 || (filters.empty() && body.done());
         std::string_view piece(chunk, r.size);
         if (filters.empty()) out = piece;
         else if (!run_filters(ex, [&] { out = last ? filters.finish() : filters.push(piece); })) co_return false;

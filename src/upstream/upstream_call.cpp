@@ -165,12 +165,8 @@ Awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& request, Bo
   co_return AttemptResult::ok();
 }
 
-Awaitable<std::tuple<error_code, std::size_t>> UpstreamCall::read_some(asio::mutable_buffer into) {
-  conn_->tcp().expires_after(options_.upstream_timeout);
-  std::tuple<error_code, std::size_t> got;
-  if (auto* plain = conn_->plain()) got = co_await plain->async_read_some(into, use_nothrow);
-  else got = co_await conn_->tls().async_read_some(into, use_nothrow_coro);
-  co_return got;
+Awaitable<std::tuple<error_code, std::size_t>> UpstreamCall::read_tls(asio::mutable_buffer into) {
+  co_return co_await conn_->tls().async_read_some(into, use_nothrow_coro);
 }
 
 Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, const BodyStart& start) {
@@ -194,7 +190,12 @@ Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, 
     if (buffer.size() >= kMaxResponseHead)
       co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol,
                               fmt::format("response head from {} larger than {} bytes", endpoint_.authority, kMaxResponseHead)};
-    auto [ec, n] = co_await read_some(buffer.prepare(kBodyPiece));
+    // A plain read is awaited here, without a coroutine of its own.
+    std::tuple<error_code, std::size_t> got;
+    conn_->tcp().expires_after(options_.upstream_timeout);
+    if (auto* plain = conn_->plain()) got = co_await plain->async_read_some(buffer.prepare(kBodyPiece), use_nothrow);
+    else got = co_await read_tls(buffer.prepare(kBodyPiece));
+    auto [ec, n] = got;
     buffer.commit(n);
     if (ec) {
       bool nothing_received = buffer.size() == 0;
@@ -231,21 +232,12 @@ std::optional<std::uint64_t> UpstreamCall::length() const {
   return std::nullopt;
 }
 
+// Fills `into` from what is buffered, or reads; chunked bodies are decoded.
 Awaitable<BodyRead> UpstreamCall::read(asio::mutable_buffer into) {
   if (done()) co_return BodyRead{};
-  BodyRead r = co_await read_body(into);
-  if (!r.ok()) {
-    conn_.reset();
-    co_return r;
-  }
-  consumed_ += r.size;
-  if (body_done_) finish();
-  co_return r;
-}
-
-Awaitable<BodyRead> UpstreamCall::read_body(asio::mutable_buffer into) {
   auto& buffer = conn_->buffer;
   auto* out = static_cast<char*>(into.data());
+  // Plain reads are awaited here, without a coroutine of their own.
   while (!body_done_) {
     auto bytes = buffer.data();
     std::string_view buffered(static_cast<const char*>(bytes.data()), bytes.size());
@@ -253,15 +245,18 @@ Awaitable<BodyRead> UpstreamCall::read_body(asio::mutable_buffer into) {
       ChunkedDecoder::Step step = chunked_->decode(buffered, out, into.size());
       buffer.consume(step.consumed);
       if (chunked_->failed())
-        co_return BodyRead{0, ErrorCode::upstream_protocol,
-                           fmt::format("malformed chunked response body from {}: {}", endpoint_.authority, chunked_->error())};
+        co_return failed(BodyRead{0, ErrorCode::upstream_protocol,
+                                  fmt::format("malformed chunked response body from {}: {}", endpoint_.authority, chunked_->error())});
       body_done_ = chunked_->done();
-      if (step.produced > 0 || body_done_) co_return BodyRead{step.produced};
+      if (step.produced > 0 || body_done_) co_return delivered(step.produced);
       if (step.consumed > 0) continue;
       // A line is not complete yet: read on behind it.
-      auto [ec, n] = co_await read_some(buffer.prepare(kBodyPiece));
-      buffer.commit(n);
-      if (ec) co_return body_cut_short(ec);
+      std::tuple<error_code, std::size_t> got;
+      conn_->tcp().expires_after(options_.upstream_timeout);
+      if (auto* plain = conn_->plain()) got = co_await plain->async_read_some(buffer.prepare(kBodyPiece), use_nothrow);
+      else got = co_await read_tls(buffer.prepare(kBodyPiece));
+      buffer.commit(std::get<1>(got));
+      if (std::get<0>(got)) co_return failed(body_cut_short(std::get<0>(got)));
       continue;
     }
     // Content-Length or close-delimited: buffered bytes first, then straight into `into`.
@@ -273,21 +268,36 @@ Awaitable<BodyRead> UpstreamCall::read_body(asio::mutable_buffer into) {
       std::memcpy(out, buffered.data(), n);
       buffer.consume(n);
     } else {
-      auto [ec, got] = co_await read_some(asio::buffer(out, want));
-      n = got;
+      std::tuple<error_code, std::size_t> got;
+      conn_->tcp().expires_after(options_.upstream_timeout);
+      if (auto* plain = conn_->plain()) got = co_await plain->async_read_some(asio::buffer(out, want), use_nothrow);
+      else got = co_await read_tls(asio::buffer(out, want));
+      auto [ec, read] = got;
+      n = read;
       if (ec == asio::error::eof && body_kind_ == ResponseScan::Body::until_close) {
         body_done_ = true;
-        co_return BodyRead{n};
+        co_return delivered(n);
       }
-      if (ec) co_return body_cut_short(ec);
+      if (ec) co_return failed(body_cut_short(ec));
     }
     if (body_kind_ == ResponseScan::Body::length) {
       remaining_ -= n;
       body_done_ = remaining_ == 0;
     }
-    if (n > 0 || body_done_) co_return BodyRead{n};
+    if (n > 0 || body_done_) co_return delivered(n);
   }
   co_return BodyRead{};
+}
+
+BodyRead UpstreamCall::delivered(std::size_t n) {
+  consumed_ += n;
+  if (body_done_) finish();
+  return BodyRead{n};
+}
+
+BodyRead UpstreamCall::failed(BodyRead why) {
+  conn_.reset();
+  return why;
 }
 
 BodyRead UpstreamCall::body_cut_short(const error_code& ec) {

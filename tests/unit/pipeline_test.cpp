@@ -37,6 +37,37 @@ class Recording final : public Stage {
   bool answer_, throws_;
 };
 
+// Decides synchronously when it can (`now` set), else asks to be awaited.
+class Deciding final : public Stage {
+ public:
+  Deciding(std::string name, std::vector<std::string>& trail, std::optional<Flow> now)
+      : name_(std::move(name)), trail_(trail), now_(now) {}
+  std::string_view name() const override { return name_; }
+  std::optional<Flow> on_request_now(Exchange& ex) override {
+    trail_.push_back(name_ + " now");
+    if (now_ == Flow::answered) ex.answer(http::status::accepted, "now", "text/plain");
+    return now_;
+  }
+  Awaitable<Flow> on_request(Exchange&) override {
+    trail_.push_back(name_ + " awaited");
+    co_return Flow::next;
+  }
+  bool has_response_head_hook() const override { return true; }
+  bool on_response_head_now(Exchange&) override {
+    trail_.push_back("<" + name_ + " now");
+    return now_.has_value();
+  }
+  Awaitable<void> on_response_head(Exchange&) override {
+    trail_.push_back("<" + name_ + " awaited");
+    co_return;
+  }
+
+ private:
+  std::string name_;
+  std::vector<std::string>& trail_;
+  std::optional<Flow> now_;
+};
+
 struct Fixture {
   Settings settings;
   LogWriter log{::open("/dev/null", O_WRONLY)};
@@ -87,4 +118,18 @@ TEST(Pipeline, AnExceptionBecomesA500ProblemNamingTheStage) {
   EXPECT_EQ(problem["type"], "/problems/internal-error");
   EXPECT_EQ(problem["request_id"], "rid-9");
   EXPECT_EQ(trail, (std::vector<std::string>{"observe>", "idempotency>"}));  // no hooks after a bug
+}
+
+TEST(Pipeline, SynchronousHooksReplaceTheirAwaitableFormsUnlessTheyDecline) {
+  Fixture f;
+  std::vector<std::string> trail;
+  Pipeline p;
+  p.add(std::make_unique<Deciding>("sync", trail, Flow::next));
+  p.add(std::make_unique<Deciding>("waits", trail, std::nullopt));
+  p.add(std::make_unique<Deciding>("answers", trail, Flow::answered));
+  p.add(std::make_unique<Recording>("after", trail, false));  // never reached
+  f.run(p);
+  EXPECT_EQ(trail, (std::vector<std::string>{"sync now", "waits now", "waits awaited", "answers now", "<answers now",
+                                             "<waits now", "<waits awaited", "<sync now"}));
+  EXPECT_EQ(f.ex.response.result_int(), 202u);
 }

@@ -21,7 +21,8 @@ class ObserveStage final : public Stage {
   ObserveStage(StageServices& services, ObserveConfig config) : services_(services), config_(std::move(config)) {}
   std::string_view name() const override { return "observe"; }
 
-  Awaitable<Flow> on_request(Exchange& ex) override {
+  // Never waits: decided without a coroutine frame.
+  std::optional<Flow> on_request_now(Exchange& ex) override {
     auto& req = ex.request;
     auto incoming = field(req, "X-Request-Id");
     ex.info.request_id = incoming && is_valid_request_id(*incoming) ? std::string(*incoming) : services_.request_ids.next();
@@ -37,13 +38,13 @@ class ObserveStage final : public Stage {
     req.set("X-Forwarded-For", f.for_value);
     req.set("X-Forwarded-Proto", f.proto_value);
     if (!f.host_value.empty()) req.set("X-Forwarded-Host", f.host_value);
-    co_return add_via(ex) ? Flow::next : Flow::answered;
+    return add_via(ex) ? Flow::next : Flow::answered;
   }
 
   bool has_response_head_hook() const override { return true; }
-  Awaitable<void> on_response_head(Exchange& ex) override {
+  bool on_response_head_now(Exchange& ex) override {
     ex.response.set("X-Request-Id", ex.info.request_id);
-    co_return;
+    return true;
   }
 
  private:

@@ -22,33 +22,34 @@ class RouteStage final : public Stage {
   explicit RouteStage(StageServices& services) : services_(services) {}
   std::string_view name() const override { return "route"; }
 
-  Awaitable<Flow> on_request(Exchange& ex) override {
+  // Never waits: decided without a coroutine frame.
+  std::optional<Flow> on_request_now(Exchange& ex) override {
     if (ex.info.target == "*") {
       if (ex.request.method() != http::verb::options) {
         ex.answer_problem(ErrorCode::bad_request, "the target * is only for OPTIONS");
         ex.close_connection = true;
-        co_return Flow::answered;
+        return Flow::answered;
       }
       answer_server_options(ex);
-      co_return Flow::answered;
+      return Flow::answered;
     }
     auto target = normalize_target(ex.info.target);
     if (!target) {
       ex.answer_problem(ErrorCode::bad_request, "request target is not a path this gateway can forward");
       ex.close_connection = true;
-      co_return Flow::answered;
+      return Flow::answered;
     }
     ex.target = std::move(*target);
     // An absolute-form target's authority replaces Host (RFC 9112 §3.2.2).
     if (!ex.target.authority.empty()) ex.request.set(http::field::host, ex.target.authority);
     ex.host = host_without_port(ex.request[http::field::host]);
 
-    if (answer_locally(ex)) co_return Flow::answered;
+    if (answer_locally(ex)) return Flow::answered;
 
     const Route* route = services_.routes.match(ex.host, ex.target.path);
     if (!route) {
       ex.answer_problem(ErrorCode::no_route, fmt::format("no route for {}", ex.target.path));
-      co_return Flow::answered;
+      return Flow::answered;
     }
     ex.route = route;
     ex.info.route = route->name;
@@ -57,16 +58,16 @@ class RouteStage final : public Stage {
     if (!route->allows(method)) {
       ex.answer_problem(ErrorCode::method_not_allowed, fmt::format("{} is not allowed on route {}", method, route->name));
       ex.response.set(http::field::allow, fmt::format("{}", fmt::join(route->methods, ", ")));
-      co_return Flow::answered;
+      return Flow::answered;
     }
     ex.request_body_limit = route->options.max_body_size;
     if (ex.request_body_limit && ex.request_framing.length && *ex.request_framing.length > ex.request_body_limit) {
       ex.answer_problem(ErrorCode::too_large,
                         fmt::format("request body of {} bytes is over the limit of {} bytes", *ex.request_framing.length, ex.request_body_limit));
       ex.close_connection = true;  // the body is not read
-      co_return Flow::answered;
+      return Flow::answered;
     }
-    co_return Flow::next;
+    return Flow::next;
   }
 
  private:
