@@ -52,6 +52,9 @@ constexpr bool is_hex_digit(unsigned char c) {
 
 namespace gatehouse {
 
+// Every byte is field-content (eight bytes at a time where they are plain).
+bool all_field_value_bytes(std::string_view v);
+
 // Splits one field line (without its CRLF) into name and value (OWS
 // trimmed), checking it against RFC 9112 §5: no obs-fold, a token name with
 // no whitespace before the colon, field-content bytes only. Returns null when

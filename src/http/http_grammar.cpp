@@ -1,6 +1,28 @@
 #include "gatehouse/http_grammar.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace gatehouse {
+
+bool all_field_value_bytes(std::string_view v) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  std::size_t i = 0;
+  for (; i + 8 <= v.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, v.data() + i, 8);
+    // Some byte below 0x20 (HTAB is one, and allowed), or DEL: look closer.
+    std::uint64_t below_space = (x - kOnes * 0x20) & ~x & kHigh;
+    std::uint64_t y = x ^ (kOnes * 0x7f);
+    std::uint64_t del = (y - kOnes) & ~y & kHigh;
+    if (below_space | del)
+      for (std::size_t j = i; j < i + 8; ++j)
+        if (!is_field_value_byte(static_cast<unsigned char>(v[j]))) return false;
+  }
+  for (; i < v.size(); ++i)
+    if (!is_field_value_byte(static_cast<unsigned char>(v[i]))) return false;
+  return true;
+}
 
 const char* split_field_line(std::string_view line, std::string_view& name, std::string_view& value) {
   if (line.empty()) return "empty header line";
@@ -9,13 +31,10 @@ const char* split_field_line(std::string_view line, std::string_view& name, std:
   if (colon == std::string_view::npos) return "header line without a colon";
   name = line.substr(0, colon);
   if (name.empty()) return "empty header name";
-  for (unsigned char c : name) {
-    if (c == ' ' || c == '\t') return "whitespace before colon in header";
-    if (!is_tchar(c)) return "invalid character in header name";
-  }
+  for (unsigned char c : name)
+    if (!is_tchar(c)) return c == ' ' || c == '\t' ? "whitespace before colon in header" : "invalid character in header name";
   value = line.substr(colon + 1);
-  for (unsigned char c : value)
-    if (!is_field_value_byte(c)) return "invalid character in header value";
+  if (!all_field_value_bytes(value)) return "invalid character in header value";
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   return nullptr;

@@ -1,6 +1,7 @@
 #include "gatehouse/framing.hpp"
 
 #include <charconv>
+#include <cstring>
 
 #include "gatehouse/fields.hpp"
 #include "gatehouse/http_grammar.hpp"
@@ -74,23 +75,31 @@ class HeadScanner {
     result_.reason = std::move(reason);
     return false;
   }
-  bool fail(int status, std::string reason) { return reject(status, std::move(reason)); }
+  // A line that fails its checks because it holds a LF was ended by a bare
+  // LF: that is the reason given (the line checks refuse any LF byte).
+  bool fail(int status, std::string reason) {
+    if (line_.find('\n') != std::string_view::npos) reason = "bare LF line ending";
+    return reject(status, std::move(reason));
+  }
 
   // Yields the next CRLF-terminated line. False when more bytes are needed or the
   // line ending is bad (then the result is set to rejected).
+  // Lines are found by their CR (memchr). A LF inside a line is refused by
+  // the checks of that line (see fail); one with no CR after it, here.
   bool next_line(std::string_view& line) {
-    for (std::size_t i = pos_; i < bytes_.size(); ++i) {
-      char c = bytes_[i];
-      if (c == '\n') return fail(400, "bare LF line ending");
-      if (c == '\r') {
-        if (i + 1 >= bytes_.size()) return false;  // need the next byte
-        if (bytes_[i + 1] != '\n') return fail(400, "bare CR in request head");
-        line = bytes_.substr(pos_, i - pos_);
-        pos_ = i + 2;
-        return true;
-      }
+    if (pos_ >= bytes_.size()) return false;
+    const char* base = bytes_.data();
+    const void* cr = std::memchr(base + pos_, '\r', bytes_.size() - pos_);
+    if (!cr) {
+      if (std::memchr(base + pos_, '\n', bytes_.size() - pos_)) return reject(400, "bare LF line ending");
+      return false;
     }
-    return false;
+    auto i = static_cast<std::size_t>(static_cast<const char*>(cr) - base);
+    if (i + 1 >= bytes_.size()) return false;  // need the next byte
+    if (bytes_[i + 1] != '\n') return reject(400, "bare CR in request head");
+    line = line_ = bytes_.substr(pos_, i - pos_);
+    pos_ = i + 2;
+    return true;
   }
 
   // The request line has not fully arrived: refuse a bad or overlong method
@@ -188,6 +197,7 @@ class HeadScanner {
   }
 
   std::string_view bytes_;
+  std::string_view line_;  // the line being checked
   std::size_t pos_ = 0;
   bool saw_transfer_encoding_ = false;
   bool saw_chunked_ = false;
