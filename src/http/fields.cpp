@@ -59,25 +59,26 @@ void Fields::insert(std::string_view name, std::string_view value) {
 }
 
 void Fields::set(std::string_view name, std::string_view value) {
-  std::size_t first = entries_.size();
-  for (std::size_t i = 0; i < entries_.size(); ++i)
+  // One walk: the first line of that name stays where it is, the others go.
+  const std::size_t none = entries_.size();
+  std::size_t first = none, kept = 0;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
     if (is_named(entries_[i], name)) {
-      first = i;
-      break;
+      if (first != none) continue;
+      first = kept;
     }
-  if (first == entries_.size()) return insert(name, value);
-  // Keeps the first line of that name in its place, with the new value; the others go.
+    entries_[kept++] = entries_[i];
+  }
+  if (first == none) return insert(name, value);
+  entries_.resize(kept);
   Entry& e = entries_[first];
-  if (value.size() <= e.value_size && (value.data() < text_.data() || value.data() >= text_.data() + text_.size())) {
+  bool from_here = value.data() >= text_.data() && value.data() < text_.data() + text_.size();
+  if (value.size() <= e.value_size && !from_here) {
     if (!value.empty()) std::memmove(text_.data() + e.value_at, value.data(), value.size());
   } else {
     e.value_at = append_text(value);
   }
   e.value_size = static_cast<std::uint32_t>(value.size());
-  std::size_t kept = first + 1;
-  for (std::size_t i = first + 1; i < entries_.size(); ++i)
-    if (!is_named(entries_[i], name)) entries_[kept++] = entries_[i];
-  entries_.resize(kept);
 }
 
 std::size_t Fields::erase(std::string_view name) {
