@@ -3,7 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <boost/intrusive/list.hpp>
 #include <vector>
 
 #include "gatehouse/background_work.hpp"
@@ -25,7 +25,10 @@ class ErrorReporter;
 struct Exchange;
 
 // What a connection shows the worker so that a drain can close it when idle.
+// Linked into the worker's list by a hook of its own: no node allocated per
+// connection (an idle keep-alive connection is counted in bytes).
 struct ConnectionEntry {
+  boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> hook;
   TimedStream* lowest = nullptr;
   bool idle = true;
 };
@@ -86,12 +89,12 @@ class Worker {
   void stop() { io_->stop(); }
 
   void track(ConnectionEntry* e) {
-    connections_.insert(e);
+    connections_.push_back(*e);
     open_.fetch_add(1, std::memory_order_relaxed);
     ++metrics_.client_connections;
   }
   void untrack(ConnectionEntry* e) {
-    connections_.erase(e);
+    e->hook.unlink();
     open_.fetch_sub(1, std::memory_order_relaxed);
     --metrics_.client_connections;
   }
@@ -118,7 +121,10 @@ class Worker {
   BackgroundWork background_;
   StageServices services_;
   Pipeline pipeline_;
-  std::unordered_set<ConnectionEntry*> connections_;
+  boost::intrusive::list<ConnectionEntry,
+                         boost::intrusive::member_hook<ConnectionEntry, decltype(ConnectionEntry::hook), &ConnectionEntry::hook>,
+                         boost::intrusive::constant_time_size<false>>
+      connections_;
   void flush_access_lines();
   std::string access_batch_;          // whole lines not yet handed to the log writer
   std::size_t access_batch_lines_ = 0;

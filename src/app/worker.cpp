@@ -150,9 +150,9 @@ void Worker::begin_drain() {
   error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
   // Idle keep-alive connections are closed now; busy ones after their response.
-  for (ConnectionEntry* e : connections_)
-    if (e->idle) {
-      e->lowest->cancel();
+  for (ConnectionEntry& e : connections_)
+    if (e.idle) {
+      e.lowest->cancel();
     }
   upstream_.close_all_idle();
   background_.cancel_all();
