@@ -30,9 +30,10 @@ struct HeadScan {
   int version_minor = 1;
   bool chunked = false;
   std::optional<std::uint64_t> content_length;
-  std::string method;
-  std::string target;
-  std::optional<std::string> host;  // the Host field value, when present
+  // Views into the scanned bytes: valid while they are.
+  std::string_view method;
+  std::string_view target;
+  std::optional<std::string_view> host;  // the Host field value, when present
   bool underscore_in_names = false;  // some field name holds '_' (see GATEHOUSE_HEADERS_WITH_UNDERSCORES)
   // incomplete: the request line itself is not complete yet (an overlong target: 414).
   bool request_line_complete() const { return !method.empty(); }

@@ -133,8 +133,8 @@ class HeadScanner {
       return fail(400, "malformed HTTP version");
     if (version[5] != '1' || (version[7] != '0' && version[7] != '1')) return fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
     result_.version_minor = version[7] - '0';
-    result_.method = std::string(method);
-    result_.target = std::string(target);
+    result_.method = method;
+    result_.target = target;
     return true;
   }
 
@@ -148,7 +148,7 @@ class HeadScanner {
     if (iequals_ascii(name, "host")) {
       if (result_.host) return fail(400, "more than one Host header");
       if (!is_valid_host(value)) return fail(400, "invalid Host header");
-      result_.host = std::string(value);
+      result_.host = value;
     }
     return true;
   }

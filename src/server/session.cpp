@@ -264,10 +264,10 @@ class Session {
     RequestInfo info;
     info.client = peer_;
     RequestCompletion completion(w_, info, head.first_byte);
-    // Moved: the scan's copies are not read again.
-    if (!head.scan.method.empty()) info.method = std::move(head.scan.method);
-    if (!head.scan.target.empty()) info.target = std::move(head.scan.target);
-    if (head.scan.host) info.host = std::move(*head.scan.host);
+    // The scan's views point into buffer_, which keeps the head until it is consumed below.
+    if (!head.scan.method.empty()) info.method = head.scan.method;
+    if (!head.scan.target.empty()) info.target = head.scan.target;
+    if (head.scan.host) info.host = *head.scan.host;
 
     if (head.kind != HeadRead::Kind::complete) {
       co_await refuse_head(head, info);

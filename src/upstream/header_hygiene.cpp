@@ -76,49 +76,47 @@ bool is_chunked(const Fields& fields) {
 }
 
 namespace {
-// Sets Content-Length unless it already says `length` (an upstream's usually does).
-void set_content_length(Fields& fields, std::uint64_t length) {
+void insert_length(Fields& fields, std::uint64_t length) {
   char digits[24];
   auto end = std::to_chars(digits, digits + sizeof digits, length).ptr;
-  std::string_view text(digits, static_cast<std::size_t>(end - digits));
-  auto it = fields.find(http::field::content_length);
-  if (it != fields.end() && it->value == text && fields.count(http::field::content_length) == 1) return;
-  fields.set(http::field::content_length, text);
+  fields.insert(http::field::content_length, std::string_view(digits, static_cast<std::size_t>(end - digits)));
 }
-
-// Connection as the client's version needs it: nothing where keep-alive is
-// that version's default, else "keep-alive" (1.0) or "close" (1.1). Every
-// Connection option the upstream sent was hop-by-hop, and is gone already.
-void set_connection(Fields& fields, unsigned version, bool keep_alive) {
-  if (keep_alive == (version == 11)) {
-    fields.erase(http::field::connection);
-    return;
-  }
-  fields.set(http::field::connection, keep_alive ? "keep-alive" : "close");
+bool is_framing_field(std::string_view name) {
+  return (name.size() == 14 && iequals_ascii(name, "content-length")) ||
+         (name.size() == 17 && iequals_ascii(name, "transfer-encoding"));
 }
 }  // namespace
 
 void apply_request_framing(RequestHead& req, const Framing& f) {
   req.version(11);
-  req.erase(http::field::content_length);
-  req.erase(http::field::transfer_encoding);
+  // One walk takes the client's framing fields out; the gateway's go in.
+  req.erase_if([](const Fields::Field& field) { return is_framing_field(field.name); });
   if (f.chunked) req.insert(http::field::transfer_encoding, "chunked");
-  else if (f.length) set_content_length(req, *f.length);
+  else if (f.length) insert_length(req, *f.length);
 }
 
 bool prepare_client_response(ResponseHead& res, unsigned client_version, bool head_request, bool keep_alive,
                              std::optional<std::uint64_t> known_length, bool has_body) {
   res.version(client_version);
-  res.erase(http::field::transfer_encoding);
-  if (known_length) {
-    set_content_length(res, *known_length);
-  } else if (has_body && !head_request && !status_has_no_body(res.result_int())) {
-    res.erase(http::field::content_length);
-    // An HTTP/1.0 client cannot read chunked: the end of the body is the end of the connection.
-    if (client_version == 11) res.insert(http::field::transfer_encoding, "chunked");
-    else keep_alive = false;
-  }
-  set_connection(res, client_version, keep_alive);
+  bool chunk = !known_length && has_body && !head_request && !status_has_no_body(res.result_int());
+  // An HTTP/1.0 client cannot read chunked: the end of the body is the end of the connection.
+  if (chunk && client_version != 11) keep_alive = false;
+  // One walk takes out what the gateway sets itself: the framing it decides
+  // (Transfer-Encoding always; Content-Length when it sends its own or
+  // none) and Connection. Every Connection option the upstream sent was
+  // hop-by-hop and is gone already.
+  bool replace_length = known_length || chunk;
+  res.erase_if([&](const Fields::Field& field) {
+    std::string_view name = field.name;
+    if (name.size() == 10) return iequals_ascii(name, "connection");
+    if (name.size() == 14) return replace_length && iequals_ascii(name, "content-length");
+    return name.size() == 17 && iequals_ascii(name, "transfer-encoding");
+  });
+  if (known_length) insert_length(res, *known_length);
+  else if (chunk && client_version == 11) res.insert(http::field::transfer_encoding, "chunked");
+  // Connection as the client's version needs it: nothing where keep-alive is
+  // that version's default, else "keep-alive" (1.0) or "close" (1.1).
+  if (keep_alive != (client_version == 11)) res.insert(http::field::connection, keep_alive ? "keep-alive" : "close");
   return keep_alive;
 }
 

@@ -18,7 +18,8 @@ void expect_rejected(std::string_view head, int status, std::string_view reason)
 
 TEST(Framing, CompleteHeadReportsFraming) {
   std::string head = "POST /x HTTP/1.1\r\nHost: a.example\r\nContent-Length: 12\r\n\r\n";
-  HeadScan r = scan(head + "body follows");
+  std::string bytes = head + "body follows";  // the scan's views point into these
+  HeadScan r = scan(bytes);
   ASSERT_EQ(r.state, State::complete);
   EXPECT_EQ(r.head_size, head.size());
   EXPECT_EQ(r.content_length, 12u);
