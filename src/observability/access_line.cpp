@@ -163,11 +163,11 @@ class LogfmtWriter {
   LogfmtWriter(const LogfmtWriter&) = delete;
   LogfmtWriter& operator=(const LogfmtWriter&) = delete;
 
-  void text(std::string_view s) {
+  [[gnu::always_inline]] void text(std::string_view s) {
     std::memcpy(p_, s.data(), s.size());
     p_ += s.size();
   }
-  void byte(char c) { *p_++ = c; }
+  [[gnu::always_inline]] void byte(char c) { *p_++ = c; }
   // One pass finds whether the value needs quotes or escapes; most need
   // neither and are copied whole.
   void value(std::string_view v, bool always_quote) {
@@ -197,15 +197,15 @@ class LogfmtWriter {
     }
     byte('"');
   }
-  void field(std::string_view name, std::string_view v, bool always_quote = false) {
+  [[gnu::always_inline]] void field(std::string_view name, std::string_view v, bool always_quote = false) {
     byte(' ');
     text(name);
     byte('=');
     value(v, always_quote);
   }
-  void number(std::uint64_t n) { p_ = std::to_chars(p_, p_ + 20, n).ptr; }
+  [[gnu::always_inline]] void number(std::uint64_t n) { p_ = std::to_chars(p_, p_ + 20, n).ptr; }
   // Milliseconds with up to three decimals and no trailing zeros: 21, 0.412, 18.5.
-  void timing(std::string_view name, std::int64_t us) {
+  [[gnu::always_inline]] void timing(std::string_view name, std::int64_t us) {
     byte(' ');
     text(name);
     byte('=');

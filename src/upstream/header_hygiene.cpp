@@ -31,24 +31,32 @@ bool is_hop_by_hop(std::string_view name) {
 
 void strip_hop_by_hop(Fields& fields) {
   // Fields named in Connection are hop-by-hop too. The names point into the
-  // Connection lines, which the one pass below removes with the rest. Most
-  // messages name one or two (keep-alive, close): no allocation for those.
+  // Connection lines, which the pass below removes with the rest. Most
+  // messages name only keep-alive or close (the one already hop-by-hop, the
+  // other no field at all): for those one pass does it all.
   boost::container::small_vector<std::string_view, 4> named;
-  for_each_value(fields, http::field::connection, [&](std::string_view value) {
-    while (!value.empty()) {
-      auto comma = value.find(',');
-      auto token = trim(value.substr(0, comma));
-      if (!token.empty() && !iequals_ascii(token, "host") && !iequals_ascii(token, "connection")) named.push_back(token);
-      if (comma == std::string_view::npos) break;
-      value.remove_prefix(comma + 1);
+  bool names_others = false;
+  fields.erase_if([&](const Fields::Field& f) {
+    if (!is_hop_by_hop(f.name)) return false;
+    if (f.name.size() == 10 && iequals_ascii(f.name, "connection")) {
+      std::string_view value = f.value;
+      while (!value.empty()) {
+        auto comma = value.find(',');
+        auto token = trim(value.substr(0, comma));
+        if (!token.empty() && !iequals_ascii(token, "host") && !iequals_ascii(token, "close") && !is_hop_by_hop(token)) {
+          named.push_back(token);
+          names_others = true;
+        }
+        if (comma == std::string_view::npos) break;
+        value.remove_prefix(comma + 1);
+      }
     }
+    return true;
   });
-  auto is_named = [&](std::string_view name) {
-    return std::any_of(named.begin(), named.end(), [&](std::string_view n) { return iequals_ascii(n, name); });
-  };
+  if (!names_others) return;
   // Host is never removed this way: it is not a connection option.
   fields.erase_if([&](const Fields::Field& f) {
-    return is_hop_by_hop(f.name) || (!named.empty() && !iequals_ascii(f.name, "host") && is_named(f.name));
+    return std::any_of(named.begin(), named.end(), [&](std::string_view n) { return iequals_ascii(n, f.name); });
   });
 }
 
