@@ -99,8 +99,12 @@ class UpstreamCall final : public BodySource {
 
  private:
   Awaitable<AttemptResult> connect();
-  Awaitable<AttemptResult> send_request(UpstreamRequest& req, BodyStart& start);
-  Awaitable<AttemptResult> read_response_head(UpstreamRequest& req, const BodyStart& start);
+  // Sets the request's target, Host and framing for this endpoint, and writes its head.
+  void write_request_head(UpstreamRequest& req, std::string& out);
+  AttemptResult send_failed(const error_code& ec, bool head_sent, bool replayable) const;
+  AttemptResult read_failed(const error_code& ec, bool replayable) const;
+  // Takes in a final response head: how its body is delimited, and whether there is one.
+  void take_response_head(const ResponseScan& scan, bool head_request);
   // One read from a TLS connection (Beast's stream takes a coroutine token);
   // plain reads are awaited in place.
   Awaitable<std::tuple<error_code, std::size_t>> read_tls(asio::mutable_buffer into);

@@ -48,6 +48,10 @@ UpstreamCall::UpstreamCall(UpstreamContext& ctx, EndpointSet& set, Endpoint& end
 
 UpstreamCall::~UpstreamCall() = default;  // an unfinished connection is closed with it
 
+// One coroutine for the whole attempt (a frame per step would cost more
+// than the step): connect when no pooled connection is free, send the head
+// and the body, read the response head. The pieces that need no I/O are
+// plain functions below.
 Awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& start) {
   head_ = &req.response;
   conn_ = set_.acquire(endpoint_, Clock::now());
@@ -57,9 +61,121 @@ Awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& star
     if (r.kind != AttemptResult::Kind::response) co_return r;
   }
   service_start_ = Clock::now();
-  AttemptResult sent = co_await send_request(req, start);
-  if (sent.kind != AttemptResult::Kind::response) co_return sent;
-  co_return co_await read_response_head(req, start);
+
+  // --- the request: its head leaves together with the start of the body, in
+  // one write (a small body costs no packet of its own); the rest follows
+  // piece by piece through the same buffer. A request framed without a body
+  // sends none, whatever a request filter made of its end: bytes without
+  // framing would reach the upstream as a request of their own.
+  PiecePool::TextLease head = ctx_.pieces.take_text();
+  write_request_head(req, *head);
+  BodySource& body = req.body;
+  BodyFraming framing(req.framing.has_body && req.framing.chunked);
+  std::size_t size = req.framing.has_body ? start.size : 0;
+  bool last = body.done() || !req.framing.has_body;
+  bool head_sent = false;
+  while (true) {
+    auto framed = framing.frame({start.buffer.get(), size}, last);
+    std::array<asio::const_buffer, 4> pieces{head_sent ? asio::const_buffer{} : asio::buffer(*head), framed[0], framed[1], framed[2]};
+    // What the socket takes at once goes now; only a rest is awaited.
+    error_code ec;
+    if (auto* plain = conn_->plain()) write_now(*plain, pieces, ec);
+    if (!ec && bytes_in(pieces) > 0) {
+      conn_->tcp().expires_after(options_.upstream_timeout);
+      auto write = [&](auto& s) { return asio::async_write(s, pieces, nothrow_on<std::decay_t<decltype(s)>>); };
+      // Awaited in if/else, not in a conditional expression: GCC 12 has
+      // miscompiled temporaries of a co_await inside ?: before.
+      std::tuple<error_code, std::size_t> written;
+      if (auto* plain = conn_->plain()) written = co_await write(*plain);
+      else written = co_await write(conn_->tls());
+      ec = std::get<0>(written);
+    }
+    if (ec) co_return send_failed(ec, head_sent, start.replayable(body));
+    head_sent = true;
+    if (last) break;
+    start.overwritten = true;  // what it held is gone: no attempt can send it again
+    BodyRead r = co_await body.read(asio::buffer(start.buffer.get(), kBodyPiece));
+    if (!r.ok()) co_return AttemptResult{AttemptResult::Kind::client_failed, r.failure, std::move(r.detail)};
+    size = r.size;
+    last = r.size == 0 || body.done();
+  }
+  request_complete_ = true;
+
+  // --- the response head, past any 1xx.
+  bool head_request = req.message.method() == http::verb::head;
+  auto& buffer = conn_->buffer;
+  while (true) {
+    auto bytes = buffer.data();
+    ResponseScan scan = scan_response_head({static_cast<const char*>(bytes.data()), bytes.size()}, head_request, *head_);
+    if (scan.state == ResponseScan::State::rejected)
+      co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol,
+                              fmt::format("malformed response from {}: {}", endpoint_.authority, scan.reason)};
+    if (scan.state == ResponseScan::State::complete) {
+      buffer.consume(scan.head_size);
+      unsigned status = head_->result_int();
+      if (status == 101)
+        co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol, "upstream switched protocols uninvited"};
+      if (status >= 100 && status < 200) continue;  // 103 Early Hints and the like: not forwarded
+      take_response_head(scan, head_request);
+      co_return AttemptResult::ok();
+    }
+    if (buffer.size() >= kMaxResponseHead)
+      co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol,
+                              fmt::format("response head from {} larger than {} bytes", endpoint_.authority, kMaxResponseHead)};
+    // A plain read is awaited here, without a coroutine of its own.
+    std::tuple<error_code, std::size_t> got;
+    conn_->tcp().expires_after(options_.upstream_timeout);
+    if (auto* plain = conn_->plain()) got = co_await plain->async_read_some(buffer.prepare(kBodyPiece), use_nothrow);
+    else got = co_await read_tls(buffer.prepare(kBodyPiece));
+    auto [ec, n] = got;
+    buffer.commit(n);
+    if (ec) co_return read_failed(ec, start.replayable(body));
+  }
+}
+
+void UpstreamCall::write_request_head(UpstreamRequest& request, std::string& out) {
+  auto& req = request.message;
+  const UpstreamUrl& url = *endpoint_.url;
+  req.target(url.path_prefix + request.target);
+  if (request.endpoint_host) req.set(http::field::host, url.authority());
+  apply_request_framing(req, request.framing);
+  append_head(out, req);
+}
+
+AttemptResult UpstreamCall::send_failed(const error_code& ec, bool head_sent, bool replayable) const {
+  if (!head_sent && reused_ && replayable)
+    return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
+  return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
+                       fmt::format("sending the request{} to {} failed: {}", head_sent ? " body" : "", endpoint_.authority, ec.message())};
+}
+
+AttemptResult UpstreamCall::read_failed(const error_code& ec, bool replayable) const {
+  bool nothing_received = conn_->buffer.size() == 0;
+  if (reused_ && nothing_received && ec != beast::error::timeout && replayable)
+    return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
+  ErrorCode code = classify_upstream_error(ec);
+  return AttemptResult{AttemptResult::Kind::failed, code,
+                       code == ErrorCode::upstream_timeout
+                           ? fmt::format("no response from {} within {} ms", endpoint_.authority, options_.upstream_timeout.count())
+                           : fmt::format("reading the response from {} failed: {}", endpoint_.authority, ec.message())};
+}
+
+void UpstreamCall::take_response_head(const ResponseScan& scan, bool head_request) {
+  have_head_ = true;
+  body_kind_ = scan.body;
+  length_ = remaining_ = scan.length;
+  reusable_ = scan.connection_reusable;
+  if (body_kind_ == ResponseScan::Body::chunked) chunked_.emplace();
+  strip_hop_by_hop(*head_);
+  // No body to read (HEAD, 204, 304, an empty one): the exchange with the
+  // upstream is over. After a HEAD the connection is closed, not pooled: a
+  // server that wrongly sends the body anyway would have it read as the next
+  // request's response.
+  if (body_kind_ == ResponseScan::Body::none || (body_kind_ == ResponseScan::Body::length && remaining_ == 0)) {
+    body_done_ = true;
+    if (head_request) conn_.reset();
+    finish();
+  }
 }
 
 Awaitable<AttemptResult> UpstreamCall::connect() {
@@ -103,128 +219,8 @@ Awaitable<AttemptResult> UpstreamCall::connect() {
   co_return AttemptResult::ok();
 }
 
-Awaitable<AttemptResult> UpstreamCall::send_request(UpstreamRequest& request, BodyStart& start) {
-  auto& req = request.message;
-  BodySource& body = request.body;
-  const UpstreamUrl& url = *endpoint_.url;
-  req.target(url.path_prefix + request.target);
-  if (request.endpoint_host) req.set(http::field::host, url.authority());
-  apply_request_framing(req, request.framing);
-
-  auto& tcp = conn_->tcp();
-  auto timeout = options_.upstream_timeout;
-  PiecePool::TextLease head = ctx_.pieces.take_text();
-  append_head(*head, req);
-  BodyFraming framing(request.framing.has_body && request.framing.chunked);
-  auto failure = [&](const error_code& ec) {
-    if (reused_ && start.replayable(body))
-      return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
-    return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
-                         fmt::format("sending the request to {} failed: {}", endpoint_.authority, ec.message())};
-  };
-
-  // The head leaves together with the start of the body, in one write (a
-  // small body costs no packet of its own); the rest follows piece by piece
-  // through the same buffer.
-  // A request framed without a body sends none, whatever a request filter
-  // made of its end: bytes without framing would reach the upstream as a
-  // request of their own.
-  std::size_t size = request.framing.has_body ? start.size : 0;
-  bool last = body.done() || !request.framing.has_body;
-  bool head_sent = false;
-  while (true) {
-    auto framed = framing.frame({start.buffer.get(), size}, last);
-    std::array<asio::const_buffer, 4> pieces{head_sent ? asio::const_buffer{} : asio::buffer(*head), framed[0], framed[1], framed[2]};
-    // What the socket takes at once goes now; only a rest is awaited.
-    error_code ec;
-    if (auto* plain = conn_->plain()) write_now(*plain, pieces, ec);
-    if (!ec && bytes_in(pieces) > 0) {
-      tcp.expires_after(timeout);
-      auto write = [&](auto& s) { return asio::async_write(s, pieces, nothrow_on<std::decay_t<decltype(s)>>); };
-      // Awaited in if/else, not in a conditional expression: GCC 12 has
-      // miscompiled temporaries of a co_await inside ?: before.
-      std::tuple<error_code, std::size_t> written;
-      if (auto* plain = conn_->plain()) written = co_await write(*plain);
-      else written = co_await write(conn_->tls());
-      ec = std::get<0>(written);
-    }
-    if (ec) {
-      if (!head_sent) co_return failure(ec);
-      co_return AttemptResult{AttemptResult::Kind::failed, classify_upstream_error(ec),
-                              fmt::format("sending the request body to {} failed: {}", endpoint_.authority, ec.message())};
-    }
-    head_sent = true;
-    if (last) break;
-    start.overwritten = true;  // what it held is gone: no attempt can send it again
-    BodyRead r = co_await body.read(asio::buffer(start.buffer.get(), kBodyPiece));
-    if (!r.ok()) co_return AttemptResult{AttemptResult::Kind::client_failed, r.failure, std::move(r.detail)};
-    size = r.size;
-    last = r.size == 0 || body.done();
-  }
-  request_complete_ = true;
-  co_return AttemptResult::ok();
-}
-
 Awaitable<std::tuple<error_code, std::size_t>> UpstreamCall::read_tls(asio::mutable_buffer into) {
   co_return co_await conn_->tls().async_read_some(into, use_nothrow_coro);
-}
-
-Awaitable<AttemptResult> UpstreamCall::read_response_head(UpstreamRequest& req, const BodyStart& start) {
-  bool head_request = req.message.method() == http::verb::head;
-  auto& buffer = conn_->buffer;
-  ResponseScan scan;
-  while (true) {
-    auto bytes = buffer.data();
-    scan = scan_response_head({static_cast<const char*>(bytes.data()), bytes.size()}, head_request, *head_);
-    if (scan.state == ResponseScan::State::rejected)
-      co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol,
-                              fmt::format("malformed response from {}: {}", endpoint_.authority, scan.reason)};
-    if (scan.state == ResponseScan::State::complete) {
-      buffer.consume(scan.head_size);
-      unsigned status = head_->result_int();
-      if (status == 101)
-        co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol, "upstream switched protocols uninvited"};
-      if (status >= 100 && status < 200) continue;  // 103 Early Hints and the like: not forwarded
-      break;
-    }
-    if (buffer.size() >= kMaxResponseHead)
-      co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol,
-                              fmt::format("response head from {} larger than {} bytes", endpoint_.authority, kMaxResponseHead)};
-    // A plain read is awaited here, without a coroutine of its own.
-    std::tuple<error_code, std::size_t> got;
-    conn_->tcp().expires_after(options_.upstream_timeout);
-    if (auto* plain = conn_->plain()) got = co_await plain->async_read_some(buffer.prepare(kBodyPiece), use_nothrow);
-    else got = co_await read_tls(buffer.prepare(kBodyPiece));
-    auto [ec, n] = got;
-    buffer.commit(n);
-    if (ec) {
-      bool nothing_received = buffer.size() == 0;
-      if (reused_ && nothing_received && ec != beast::error::timeout && start.replayable(req.body))
-        co_return AttemptResult{AttemptResult::Kind::stale_reuse, ErrorCode::upstream_reset, ec.message()};
-      ErrorCode code = classify_upstream_error(ec);
-      co_return AttemptResult{AttemptResult::Kind::failed, code,
-                              code == ErrorCode::upstream_timeout
-                                  ? fmt::format("no response from {} within {} ms", endpoint_.authority,
-                                                options_.upstream_timeout.count())
-                                  : fmt::format("reading the response from {} failed: {}", endpoint_.authority, ec.message())};
-    }
-  }
-  have_head_ = true;
-  body_kind_ = scan.body;
-  length_ = remaining_ = scan.length;
-  reusable_ = scan.connection_reusable;
-  if (body_kind_ == ResponseScan::Body::chunked) chunked_.emplace();
-  strip_hop_by_hop(*head_);
-  // No body to read (HEAD, 204, 304, an empty one): the exchange with the
-  // upstream is over. After a HEAD the connection is closed, not pooled: a
-  // server that wrongly sends the body anyway would have it read as the next
-  // request's response.
-  if (body_kind_ == ResponseScan::Body::none || (body_kind_ == ResponseScan::Body::length && remaining_ == 0)) {
-    body_done_ = true;
-    if (head_request) conn_.reset();
-    finish();
-  }
-  co_return AttemptResult::ok();
 }
 
 std::optional<std::uint64_t> UpstreamCall::length() const {
