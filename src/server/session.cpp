@@ -226,33 +226,41 @@ class Session {
   Awaitable<void> run() {
     bool first = true;
     while (!w_.draining()) {
-      entry_.idle = true;
       // Idle connections wait here, in this small frame, with a small read
-      // pending: the request's parser and exchange exist only once bytes
+      // pending: the request's head and exchange exist only once bytes
       // arrive. A read, not a wait for readability: Asio re-arms the socket
       // in epoll (a system call) for every wait, never for a read. (TLS may
       // hold decrypted bytes the socket cannot show, so it waits inside the
-      // head read instead.)
+      // head read instead.) The work around the read is done by plain
+      // functions: what a coroutine computes stays in its frame, which an
+      // idle connection holds for as long as it is idle.
       if constexpr (std::is_same_v<Stream, PlainStream>) {
         if (buffer_.size() == 0) {
-          auto& tcp = beast::get_lowest_layer(stream_);
-          tcp.expires_after(first ? settings().header_timeout : settings().client_idle_timeout);
-          auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kIdleReadSize), use_nothrow);
+          auto [ec, n] = co_await stream_.async_read_some(start_idle_wait(first), use_nothrow);
           if (ec || n == 0) break;
           buffer_.commit(n);
         }
       }
-      bool keep_open = co_await serve_request(first);
+      if (!co_await serve_request(first)) break;
       first = false;
-      if (!keep_open) break;
-      // Give memory back while the connection sits idle between requests;
-      // a small buffer is kept for the next idle read.
-      if (buffer_.size() == 0 && buffer_.capacity() > kIdleReadSize) buffer_.shrink_to_fit();
+      after_request();
     }
   }
 
  private:
   const Settings& settings() const { return w_.settings(); }
+
+  [[gnu::noinline]] asio::mutable_buffer start_idle_wait(bool first) {
+    entry_.idle = true;
+    beast::get_lowest_layer(stream_).expires_after(first ? settings().header_timeout : settings().client_idle_timeout);
+    return buffer_.prepare(kIdleReadSize);
+  }
+  // Gives memory back while the connection sits idle between requests; a
+  // small buffer is kept for the next idle read.
+  [[gnu::noinline]] void after_request() {
+    entry_.idle = true;
+    if (buffer_.size() == 0 && buffer_.capacity() > kIdleReadSize) buffer_.shrink_to_fit();
+  }
 
   Awaitable<bool> serve_request(bool first) {
     HeadLimits limits{first ? settings().header_timeout : settings().client_idle_timeout, settings().header_timeout,
