@@ -32,6 +32,11 @@ class RequestHead : public Fields {
 
   std::string_view target() const { return target_; }
   void target(std::string_view t) { target_.assign(t); }
+  // The target as `prefix` followed by `rest`, written in place (no temporary).
+  void target(std::string_view prefix, std::string_view rest) {
+    target_.assign(prefix);
+    target_.append(rest);
+  }
 
   unsigned version() const { return version_; }  // 10 or 11
   void version(unsigned v) { version_ = v; }

@@ -51,10 +51,25 @@ void Fields::insert(std::string_view name, std::string_view value) {
   if (name.size() > std::numeric_limits<std::uint16_t>::max()) throw std::length_error("header field name too long");
   if (entries_.capacity() == 0) entries_.reserve(16);
   Entry e{};
-  e.name_at = append_text(name);
   e.name_size = static_cast<std::uint16_t>(name.size());
-  e.value_at = append_text(value);
   e.value_size = static_cast<std::uint32_t>(value.size());
+  const char* base = text_.data();
+  auto inside = [&](std::string_view s) { return !s.empty() && s.data() >= base && s.data() < base + text_.size(); };
+  if (inside(name) || inside(value)) {
+    // Text taken from this buffer: appended by position, which survives a move of the buffer.
+    e.name_at = append_text(name);
+    e.value_at = append_text(value);
+  } else {
+    // Room for both at once, then two copies.
+    std::size_t at = text_.size();
+    if (at + name.size() + value.size() > std::numeric_limits<std::uint32_t>::max())
+      throw std::length_error("header fields larger than 4 GiB");
+    text_.resize(at + name.size() + value.size());
+    if (!name.empty()) std::memcpy(text_.data() + at, name.data(), name.size());
+    if (!value.empty()) std::memcpy(text_.data() + at + name.size(), value.data(), value.size());
+    e.name_at = static_cast<std::uint32_t>(at);
+    e.value_at = static_cast<std::uint32_t>(at + name.size());
+  }
   entries_.push_back(e);
 }
 

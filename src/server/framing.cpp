@@ -143,6 +143,11 @@ class HeadScanner {
     if (const char* why = split_field_line(line, name, value)) return fail(400, why);
     if (name.find('_') != std::string_view::npos) result_.underscore_in_names = true;
 
+    if (name.size() == 10 && iequals_ascii(name, "connection")) connection_options(value);
+    if (name.size() == 6 && iequals_ascii(name, "expect")) {
+      result_.has_expect = true;
+      result_.expect_continue = result_.expect_continue || iequals_ascii(value, "100-continue");
+    }
     if (iequals_ascii(name, "content-length")) return content_length(value);
     if (iequals_ascii(name, "transfer-encoding")) return transfer_encoding(value);
     if (iequals_ascii(name, "host")) {
@@ -151,6 +156,17 @@ class HeadScanner {
       result_.host = value;
     }
     return true;
+  }
+
+  void connection_options(std::string_view value) {
+    while (!value.empty()) {
+      auto comma = value.find(',');
+      std::string_view token = trim(value.substr(0, comma));
+      if (iequals_ascii(token, "close")) result_.connection_close = true;
+      else if (iequals_ascii(token, "keep-alive")) result_.connection_keep_alive = true;
+      if (comma == std::string_view::npos) break;
+      value.remove_prefix(comma + 1);
+    }
   }
 
   bool content_length(std::string_view value) {

@@ -297,14 +297,12 @@ class Session {
     std::string_view raw(static_cast<const char*>(buffer_.data().data()), head.scan.head_size);
     request.parse_checked_lines(raw.substr(head.scan.fields_at, head.scan.head_size - head.scan.fields_at - 2));
     buffer_.consume(head.scan.head_size);
-    // Before Connection goes with the other hop-by-hop fields.
-    bool client_keep_alive = request.keep_alive();
-
-    if (request.version() == 11 && iequals_ascii(request[http::field::expect], "100-continue")) body.expect_continue();
+    bool client_keep_alive = head.scan.keeps_alive();
+    if (request.version() == 11 && head.scan.expect_continue) body.expect_continue();
     // The client's own fields are cleaned before any stage adds the gateway's.
     if (head.scan.underscore_in_names && !co_await handle_underscore_fields(request, info)) co_return false;
     strip_hop_by_hop(request);
-    request.erase(http::field::expect);  // answered here, not by the upstream
+    if (head.scan.has_expect) request.erase(http::field::expect);  // answered here, not by the upstream
 
     Exchange& ex = slot->exchange.emplace(w_, request, slot->response, body, info);
     ex.peer_address = peer_;

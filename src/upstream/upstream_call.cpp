@@ -136,7 +136,7 @@ Awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& star
 void UpstreamCall::write_request_head(UpstreamRequest& request, std::string& out) {
   auto& req = request.message;
   const UpstreamUrl& url = *endpoint_.url;
-  req.target(url.path_prefix + request.target);
+  req.target(url.path_prefix, request.target);
   if (request.endpoint_host) req.set(http::field::host, url.authority());
   apply_request_framing(req, request.framing);
   append_head(out, req);

@@ -110,3 +110,21 @@ TEST(Framing, UnderscoreInAFieldNameIsNoted) {
   EXPECT_TRUE(scan("GET / HTTP/1.1\r\nHost: a\r\nX_Y: 1\r\n\r\n").underscore_in_names);
   EXPECT_FALSE(scan("GET / HTTP/1.1\r\nHost: a\r\nX-Y: a_b\r\n\r\n").underscore_in_names);
 }
+
+TEST(Framing, ConnectionAndExpectAreReadOnTheWay) {
+  std::string close = "GET / HTTP/1.1\r\nHost: a\r\nConnection: TE, Close\r\n\r\n";
+  EXPECT_FALSE(scan(close).keeps_alive());
+  std::string plain = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+  EXPECT_TRUE(scan(plain).keeps_alive());
+  std::string old = "GET / HTTP/1.0\r\n\r\n";
+  EXPECT_FALSE(scan(old).keeps_alive());
+  std::string old_kept = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  EXPECT_TRUE(scan(old_kept).keeps_alive());
+  std::string expect = "PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n";
+  HeadScan e = scan(expect);
+  EXPECT_TRUE(e.has_expect);
+  EXPECT_TRUE(e.expect_continue);
+  std::string other = "PUT / HTTP/1.1\r\nHost: a\r\nExpect: something\r\nContent-Length: 3\r\n\r\n";
+  EXPECT_FALSE(scan(other).expect_continue);
+  EXPECT_TRUE(scan(other).has_expect);
+}

@@ -17,9 +17,9 @@ class UpstreamStage final : public Stage {
     // A request filter that changes the body's length makes it go chunked.
     Framing framing = ex.request_framing;
     if (!ex.request_keeps_length() && framing.has_body) framing = Framing{true, true, std::nullopt};
-    UpstreamRequest upstream_request{ex.request, ex.response, ex.request_body(), framing,
-                                     upstream_path(ex.target.path, route.path_prefix, route.strip_prefix, "") +
-                                         (ex.target.has_query ? "?" + ex.target.query : std::string()),
+    std::string target = upstream_path(ex.target.path, route.path_prefix, route.strip_prefix, "");
+    if (ex.target.has_query) target.append("?").append(ex.target.query);
+    UpstreamRequest upstream_request{ex.request, ex.response, ex.request_body(), framing, std::move(target),
                                      !route.options.preserve_host};
     UpstreamResult result = co_await client_.send(route, upstream_request);
     ex.info.upstream = result.endpoint;
