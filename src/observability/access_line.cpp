@@ -120,6 +120,29 @@ constexpr std::array<std::uint8_t, 256> kLogfmtByte = [] {
   return t;
 }();
 bool needs_escape(unsigned char c) { return kLogfmtByte[c] & kEscape; }
+
+// What the bytes of a value ask for, OR-ed together. Eight bytes at a time
+// where none is special (the usual case: ids, hosts, paths); a word with a
+// special byte in it is looked at byte by byte.
+std::uint8_t logfmt_needs(std::string_view v) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto has_byte = [&](std::uint64_t x, unsigned char c) {
+    std::uint64_t y = x ^ (kOnes * c);
+    return (y - kOnes) & ~y & kHigh;
+  };
+  std::uint8_t need = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= v.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, v.data() + i, 8);
+    std::uint64_t space_or_below = (x - kOnes * 0x21) & ~x & kHigh;    // some byte <= 0x20
+    std::uint64_t del_or_high = (x | ((x & ~kHigh) + kOnes)) & kHigh;   // some byte >= 0x7f
+    if (space_or_below | del_or_high | has_byte(x, '=') | has_byte(x, '"') | has_byte(x, '\\'))
+      for (std::size_t j = i; j < i + 8; ++j) need |= kLogfmtByte[static_cast<unsigned char>(v[j])];
+  }
+  for (; i < v.size(); ++i) need |= kLogfmtByte[static_cast<unsigned char>(v[i])];
+  return need;
+}
 }  // namespace
 
 namespace {
@@ -171,8 +194,7 @@ class LogfmtWriter {
   // One pass finds whether the value needs quotes or escapes; most need
   // neither and are copied whole.
   void value(std::string_view v, bool always_quote) {
-    std::uint8_t need = 0;
-    for (unsigned char c : v) need |= kLogfmtByte[c];
+    std::uint8_t need = logfmt_needs(v);
     if (!(need & kQuote) && !always_quote && !v.empty()) return text(v);
     byte('"');
     if (!(need & kEscape)) {

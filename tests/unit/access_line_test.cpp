@@ -63,6 +63,23 @@ TEST(AccessLine, ControlCharactersCannotForgeLines) {
   EXPECT_NE(l.find("desc=\"a\\\"b\""), std::string::npos) << l;
 }
 
+// Values are looked at eight bytes at a time: a byte that needs quoting or
+// escaping is found wherever it stands in a long value.
+TEST(AccessLine, SpecialBytesAreFoundAnywhereInALongValue) {
+  RequestInfo i = sample();
+  i.request_id = "0123456789abcdef0123456789";   // plain throughout: bare
+  i.host = "0123456789=abcdefxy";                  // '=' in the second word
+  i.route = "route-name-that-is-long\"";         // '"' at the end, past the words
+  i.upstream = "0123456789\x7f.example:80";       // DEL in the second word
+  i.method = "GETTINGLONGER\xe9";                 // non-ASCII in the tail
+  std::string l = line(i);
+  EXPECT_NE(l.find(" request_id=0123456789abcdef0123456789 "), std::string::npos) << l;
+  EXPECT_NE(l.find(" host=\"0123456789=abcdefxy\" "), std::string::npos) << l;
+  EXPECT_NE(l.find(" route=\"route-name-that-is-long\\\"\" "), std::string::npos) << l;
+  EXPECT_NE(l.find(" upstream=\"0123456789\\x7f.example:80\" "), std::string::npos) << l;
+  EXPECT_NE(l.find("method=\"GETTINGLONGER\\xe9\" "), std::string::npos) << l;
+}
+
 TEST(AccessLine, JsonIsValidAndRedacted) {
   RequestInfo i = sample();
   i.target = "/p?password=hunter2&api_key=k&q=\xff";
