@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Load comparison: the same wrk load through nginx, HAProxy and Gatehouse (and
 # straight to the upstream), in one run, alternating the order over several
-# rounds. Prints requests/s, p50/p99 latency and peak RSS, and the ratios
-# Gatehouse/nginx; then memory per idle keep-alive connection.
+# rounds. Prints requests/s, p50/p99 latency, the proxy's CPU time per
+# request and peak RSS, and the ratios Gatehouse/nginx (of the medians, and
+# the median of each round's own ratio); then memory per idle keep-alive
+# connection.
 #   bench/compare.sh [rounds=3] [seconds=8] [connections=64]
 # Loopback only; every server here is started and stopped by this script.
 set -euo pipefail
@@ -74,7 +76,7 @@ proxy_pids() {  # the processes whose memory counts for each contestant
     nginx) pgrep -f "nginx: .*$work/nginx.conf" || true; pgrep -P "$(cat "$work/nginx.pid")" || true ;;
     haproxy) pgrep -f "haproxy -f $work/haproxy.cfg" || true ;;
     gatehouse) echo "$GH_PID" ;;
-    direct) cat "$work/upstream.pid" ;;
+    direct) cat "$work/upstream.pid"; pgrep -P "$(cat "$work/upstream.pid")" || true ;;
   esac
 }
 rss_kib() {  # sum of VmRSS (or VmHWM with 'peak') over pids
@@ -97,32 +99,53 @@ print(f"{rps:.0f} {lat['50']:.3f} {lat['99']:.3f} {errors.group(1) if errors els
 PY
 }
 
+cpu_ticks() {  # user+system clock ticks of the given pids
+  local total=0
+  for p in $1; do t=$(awk '{print $14 + $15}' /proc/"$p"/stat 2>/dev/null || echo 0); total=$((total + t)); done
+  echo $total
+}
+
 names=(direct nginx haproxy gatehouse)
-declare -A rps p50 p99
+declare -A rps p50 p99 cpu ratio_rounds
+TICK=$(getconf CLK_TCK)
 echo "rounds=$ROUNDS seconds=$SECONDS_PER_RUN connections=$CONNS (wrk -t2), $WORKERS proxy worker(s) each, access logs on"
 for ((r = 0; r < ROUNDS; r++)); do
   order=("${names[@]}")
   ((r % 2)) && order=(gatehouse haproxy nginx direct)   # alternate to spread the machine's noise
+  declare -A round_rps=()
   for n in "${order[@]}"; do
+    t0=$(cpu_ticks "$(proxy_pids "$n")")
     read -r a b c e < <(run_wrk "$n")
+    t1=$(cpu_ticks "$(proxy_pids "$n")")
     [[ $e == 0 ]] || echo "warning: $n answered $e non-2xx"
-    rps[$n]+="$a "; p50[$n]+="$b "; p99[$n]+="$c "
-    printf "  round %d %-9s %8s req/s  p50 %6s ms  p99 %6s ms\n" $((r + 1)) "$n" "$a" "$b" "$c"
+    # The proxy's own CPU time (user + system) per request: what caps its
+    # throughput when it has a core to itself, and far steadier than req/s
+    # on a shared machine.
+    us=$(python3 -c "print(f'{($t1 - $t0) / $TICK * 1e6 / ($a * $SECONDS_PER_RUN):.2f}')")
+    rps[$n]+="$a "; p50[$n]+="$b "; p99[$n]+="$c "; cpu[$n]+="$us "; round_rps[$n]=$a
+    printf "  round %d %-9s %8s req/s  p50 %6s ms  p99 %6s ms  cpu %6s us/request\n" $((r + 1)) "$n" "$a" "$b" "$c" "$us"
   done
+  # Contestants of one round ran a few seconds apart: their ratio sees the least noise.
+  ratio_rounds[nginx]+="$(python3 -c "print(${round_rps[gatehouse]} / ${round_rps[nginx]})") "
+  ratio_rounds[haproxy]+="$(python3 -c "print(${round_rps[gatehouse]} / ${round_rps[haproxy]})") "
 done
 
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 echo
-printf "%-10s %10s %9s %9s %12s\n" "" "req/s" "p50 ms" "p99 ms" "peak RSS KiB"
+printf "%-10s %10s %9s %9s %12s %14s\n" "" "req/s" "p50 ms" "p99 ms" "peak RSS KiB" "cpu us/request"
 for n in "${names[@]}"; do
-  printf "%-10s %10s %9s %9s %12s\n" "$n" "$(median "${rps[$n]}")" "$(median "${p50[$n]}")" "$(median "${p99[$n]}")" "$(rss_kib "$(proxy_pids "$n")" VmHWM)"
+  printf "%-10s %10s %9s %9s %12s %14s\n" "$n" "$(median "${rps[$n]}")" "$(median "${p50[$n]}")" "$(median "${p99[$n]}")" \
+    "$(rss_kib "$(proxy_pids "$n")" VmHWM)" "$(median "${cpu[$n]}")"
 done
 ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
 echo
-echo "Gatehouse/nginx: throughput $(ratio "$(median "${rps[gatehouse]}")" "$(median "${rps[nginx]}")")x," \
-     "p99 $(ratio "$(median "${p99[gatehouse]}")" "$(median "${p99[nginx]}")")x (lower is better)"
-echo "Gatehouse/HAProxy: throughput $(ratio "$(median "${rps[gatehouse]}")" "$(median "${rps[haproxy]}")")x," \
-     "p99 $(ratio "$(median "${p99[gatehouse]}")" "$(median "${p99[haproxy]}")")x"
+for other in nginx haproxy; do
+  label=$([[ $other == nginx ]] && echo nginx || echo HAProxy)
+  echo "Gatehouse/$label: throughput $(ratio "$(median "${rps[gatehouse]}")" "$(median "${rps[$other]}")")x" \
+       "(median of the rounds' own ratios $(ratio "$(median "${ratio_rounds[$other]}")" 1)x)," \
+       "p99 $(ratio "$(median "${p99[gatehouse]}")" "$(median "${p99[$other]}")")x," \
+       "CPU per request $(ratio "$(median "${cpu[gatehouse]}")" "$(median "${cpu[$other]}")")x (lower is better)"
+done
 lines=$(wc -l < "$work/gatehouse-access.log")
 echo "Gatehouse access lines written: $lines"
 

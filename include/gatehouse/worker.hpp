@@ -101,6 +101,8 @@ class Worker {
 
  private:
   Awaitable<void> accept_loop();
+  void start_connection(Socket socket);
+  static constexpr int kAcceptBurst = 64;
   Awaitable<void> sweep_loop();
   Awaitable<void> deadline_loop();
 

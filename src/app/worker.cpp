@@ -101,6 +101,9 @@ void Worker::report_failure(const Exchange& ex) {
 
 void Worker::serve(tcp::acceptor acceptor) {
   acceptor_.emplace(std::move(acceptor));
+  // Accepts past the first of a burst must not block (see accept_loop).
+  error_code ignored;
+  acceptor_->non_blocking(true, ignored);
   asio::co_spawn(*io_, accept_loop(), asio::detached);
   asio::co_spawn(*io_, sweep_loop(), asio::detached);
   asio::co_spawn(*io_, deadline_loop(), asio::detached);
@@ -117,11 +120,25 @@ Awaitable<void> Worker::accept_loop() {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    if (shared_.server_tls) asio::co_spawn(*io_, serve_tls_connection(*this, std::move(socket)), asio::detached);
-    else asio::co_spawn(*io_, serve_plain_connection(*this, std::move(socket)), asio::detached);
+    start_connection(std::move(socket));
+    // Connections that queued meanwhile are taken now, up to a burst, not one
+    // per turn of the loop behind every other completion (nginx's
+    // multi_accept): a thousand clients connecting at once wait a few turns
+    // for their first answer, not a thousand.
+    for (int i = 1; i < kAcceptBurst && acceptor_->is_open(); ++i) {
+      error_code more_ec;
+      Socket more = acceptor_->accept(*io_, more_ec);
+      if (more_ec) break;  // none left (would_block), or a failure the next async accept reports
+      start_connection(std::move(more));
+    }
   }
+}
+
+void Worker::start_connection(Socket socket) {
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  if (shared_.server_tls) asio::co_spawn(*io_, serve_tls_connection(*this, std::move(socket)), asio::detached);
+  else asio::co_spawn(*io_, serve_plain_connection(*this, std::move(socket)), asio::detached);
 }
 
 Awaitable<void> Worker::sweep_loop() {
