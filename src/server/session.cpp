@@ -407,33 +407,17 @@ class Session {
     auto& tcp = beast::get_lowest_layer(stream_);
     PiecePool::TextLease head = w_.pieces().take_text();
     append_head(*head, res);
-    if (!has_body) {
-      std::array<asio::const_buffer, 1> pieces{asio::buffer(*head)};
-      error_code ec;
-      write_now(stream_, pieces, ec);
-      if (!ec && bytes_in(pieces) > 0) {
-        tcp.expires_after(settings().client_idle_timeout);
-        auto [wec, n] = co_await asio::async_write(stream_, pieces, use_nothrow);
-        ec = wec;
-      }
-      if (ec) co_return client_gone(info, ec, false);
-      info.status = res.result_int();
-      // Delivered whole (HEAD, 204, 304): the filters see the end, not an abort.
-      if (!run_filters(ex, [&] { filters.finish(); })) co_return false;
-      ending = delivered;
-      co_return keep_alive;
-    }
-
-    BodySource& body = *ex.response_body();
-    BodyFraming framing(is_chunked(res));
-    PiecePool::Lease piece_buffer = w_.pieces().take();
+    // A message without a body (HEAD, 204, 304) goes round once, head alone.
+    BodySource* body = has_body ? ex.response_body() : nullptr;
+    BodyFraming framing(has_body && is_chunked(res));
+    PiecePool::Lease piece_buffer = has_body ? w_.pieces().take() : PiecePool::Lease{};
     char* chunk = piece_buffer.get();
     bool head_sent = false;
-    bool last = false;
-    while (!last) {
+    bool last = !has_body;
+    do {
       std::string_view out;
-      if (head_sent || body.ready()) {
-        BodyRead r = co_await body.read(asio::buffer(chunk, kBodyPiece));
+      if (body && (head_sent || body->ready())) {
+        BodyRead r = co_await body->read(asio::buffer(chunk, kBodyPiece));
         if (!r.ok()) {
           if (!head_sent) co_await write_head_alone(*head, info, res.result_int());
           // The head is out; the only honest signal left is an abrupt close.
@@ -444,7 +428,7 @@ class Session {
         }
         // The body's end is known with its last bytes: no read more to learn it.
         // (Filters are told of the end by an empty push, so they see it alone.)
-        last = r.size == 0 || (filters.empty() && body.done());
+        last = r.size == 0 || (filters.empty() && body->done());
         std::string_view piece(chunk, r.size);
         if (filters.empty()) out = piece;
         else if (!run_filters(ex, [&] { out = last ? filters.finish() : filters.push(piece); })) co_return false;
@@ -464,7 +448,9 @@ class Session {
       if (!head_sent) info.status = res.result_int();
       head_sent = true;
       info.bytes_out += out.size();
-    }
+    } while (!last);
+    // Delivered whole without a body (HEAD, 204, 304): the filters see the end, not an abort.
+    if (!body && !run_filters(ex, [&] { filters.finish(); })) co_return false;
     ending = delivered;
     co_return keep_alive;
   }

@@ -33,7 +33,7 @@ bool is_known(const std::string& name) {
 }
 
 // Build options of CMake, not run-time settings.
-const std::set<std::string> kBuildOptions{"GATEHOUSE_BUILD_TESTS", "GATEHOUSE_BUILD_BENCH", "GATEHOUSE_VERSION"};
+const std::set<std::string> kBuildOptions{"GATEHOUSE_BUILD_TESTS", "GATEHOUSE_BUILD_BENCH", "GATEHOUSE_VERSION", "GATEHOUSE_MIMALLOC"};
 
 std::set<std::string> names_in(const std::string& text) {
   std::set<std::string> out;
