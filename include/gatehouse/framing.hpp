@@ -6,10 +6,11 @@
 
 namespace gatehouse {
 
-// The gateway's own check of a request head (RFC 9112 §2-§7), run on the raw
-// bytes before Beast sees them: Beast 1.81 accepts several ambiguous framings
-// (Transfer-Encoding: gzip, "chunked, gzip", chunked on HTTP/1.0, duplicate
-// Content-Length, missing Host, obs-fold) that would let requests be smuggled.
+// The gateway's own reading of a request head (RFC 9112 §2-§7), on the raw
+// bytes; the fields are then split from the checked bytes into the request's
+// RequestHead. (Beast 1.81's parser accepts several ambiguous framings,
+// Transfer-Encoding: gzip, "chunked, gzip", chunked on HTTP/1.0, duplicate
+// Content-Length, missing Host, obs-fold, that would let requests be smuggled.)
 struct HeadScan {
   // No registered method is longer than 17 bytes; a longer one is garbage, refused at once.
   static constexpr std::size_t kMaxMethod = 32;

@@ -75,8 +75,7 @@ class ExchangeEnd {
 
 // The client's request body, read piece by piece: Content-Length bytes, or a
 // chunked body through the gateway's own strict decoder (RFC 9112 §7.1).
-// Beast parses the head only; the body's framing is the one our framing
-// scan established.
+// The body's framing is the one the gateway's head scan established.
 template <class Stream>
 class ClientBody final : public BodySource {
  public:
@@ -331,8 +330,8 @@ class Session {
       case HeadRead::Kind::line_too_long:
         co_return co_await reject(info, ErrorCode::too_large, 414, "request line longer than " + limit + " bytes");
       case HeadRead::Kind::timed_out:
-        // As nginx does: log 408 and close without answering. Beast's timeout
-        // has closed the socket already, and a client this slow is not waited on.
+        // As nginx does: log 408 and close without answering. The stream's
+        // timeout has closed the socket already, and a client this slow is not waited on.
         info.request_id = w_.request_ids().next();
         info.code = ErrorCode::request_timeout;
         info.detail = "request head not received in time";
