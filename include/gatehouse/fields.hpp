@@ -128,13 +128,15 @@ class Fields {
     std::uint32_t name_at;
     std::uint32_t value_at;
     std::uint32_t value_size;
-    std::uint16_t name_size;
+    std::uint32_t name_size;
   };
   bool is_named(const Entry& e, std::string_view name) const {
     return e.name_size == name.size() && iequals_ascii({text_.data() + e.name_at, e.name_size}, name);
   }
   // Appends text and returns where it starts (text may point into this buffer).
   std::uint32_t append_text(std::string_view text);
+  // Where `text` starts in this buffer, or npos when it lies elsewhere.
+  std::size_t offset_in_buffer(std::string_view text) const;
 
   std::string text_;
   std::vector<Entry> entries_;

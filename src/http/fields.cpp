@@ -33,43 +33,40 @@ std::size_t Fields::count(std::string_view name) const {
   return n;
 }
 
+std::size_t Fields::offset_in_buffer(std::string_view text) const {
+  const char* base = text_.data();
+  if (text.empty() || text.data() < base || text.data() >= base + text_.size()) return std::string::npos;
+  return static_cast<std::size_t>(text.data() - base);
+}
+
 std::uint32_t Fields::append_text(std::string_view text) {
   if (text_.size() + text.size() > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("header fields larger than 4 GiB");
   auto at = static_cast<std::uint32_t>(text_.size());
-  const char* base = text_.data();
-  if (!text.empty() && text.data() >= base && text.data() < base + text_.size()) {
-    // A view into this buffer: appended by position, which stays valid if the buffer moves.
-    text_.append(text_, static_cast<std::size_t>(text.data() - base), text.size());
-  } else {
-    text_.append(text);
-  }
+  // A view into this buffer is appended by position, which stays valid if the buffer moves.
+  if (std::size_t from = offset_in_buffer(text); from != std::string::npos) text_.append(text_, from, text.size());
+  else text_.append(text);
   return at;
 }
 
 void Fields::insert(std::string_view name, std::string_view value) {
-  if (name.size() > std::numeric_limits<std::uint16_t>::max()) throw std::length_error("header field name too long");
   if (entries_.capacity() == 0) entries_.reserve(16);
+  if (text_.size() + name.size() + value.size() > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("header fields larger than 4 GiB");
   Entry e{};
-  e.name_size = static_cast<std::uint16_t>(name.size());
+  e.name_size = static_cast<std::uint32_t>(name.size());
   e.value_size = static_cast<std::uint32_t>(value.size());
-  const char* base = text_.data();
-  auto inside = [&](std::string_view s) { return !s.empty() && s.data() >= base && s.data() < base + text_.size(); };
-  if (inside(name) || inside(value)) {
-    // Text taken from this buffer: appended by position, which survives a move of the buffer.
-    e.name_at = append_text(name);
-    e.value_at = append_text(value);
-  } else {
-    // Room for both at once, then two copies.
-    std::size_t at = text_.size();
-    if (at + name.size() + value.size() > std::numeric_limits<std::uint32_t>::max())
-      throw std::length_error("header fields larger than 4 GiB");
-    text_.resize(at + name.size() + value.size());
-    if (!name.empty()) std::memcpy(text_.data() + at, name.data(), name.size());
-    if (!value.empty()) std::memcpy(text_.data() + at + name.size(), value.data(), value.size());
-    e.name_at = static_cast<std::uint32_t>(at);
-    e.value_at = static_cast<std::uint32_t>(at + name.size());
-  }
+  // Positions of views into this buffer are taken before anything is
+  // appended: the first append may move the buffer under the second view.
+  std::size_t name_from = offset_in_buffer(name), value_from = offset_in_buffer(value);
+  std::size_t at = text_.size();
+  text_.resize(at + name.size() + value.size());
+  char* out = text_.data() + at;
+  if (!name.empty()) std::memcpy(out, name_from != std::string::npos ? text_.data() + name_from : name.data(), name.size());
+  if (!value.empty())
+    std::memcpy(out + name.size(), value_from != std::string::npos ? text_.data() + value_from : value.data(), value.size());
+  e.name_at = static_cast<std::uint32_t>(at);
+  e.value_at = static_cast<std::uint32_t>(at + name.size());
   entries_.push_back(e);
 }
 
@@ -87,8 +84,7 @@ void Fields::set(std::string_view name, std::string_view value) {
   if (first == none) return insert(name, value);
   entries_.resize(kept);
   Entry& e = entries_[first];
-  bool from_here = value.data() >= text_.data() && value.data() < text_.data() + text_.size();
-  if (value.size() <= e.value_size && !from_here) {
+  if (value.size() <= e.value_size && offset_in_buffer(value) == std::string::npos) {
     if (!value.empty()) std::memmove(text_.data() + e.value_at, value.data(), value.size());
   } else {
     e.value_at = append_text(value);
@@ -114,7 +110,7 @@ void Fields::parse_checked_lines(std::string_view lines) {
       std::string_view value = trim_ows(line.substr(colon + 1));
       Entry e{};
       e.name_at = static_cast<std::uint32_t>(base + pos);
-      e.name_size = static_cast<std::uint16_t>(colon);
+      e.name_size = static_cast<std::uint32_t>(colon);
       e.value_at = static_cast<std::uint32_t>(value.data() - text_.data());
       e.value_size = static_cast<std::uint32_t>(value.size());
       entries_.push_back(e);

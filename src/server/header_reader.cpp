@@ -37,12 +37,10 @@ Awaitable<HeadRead> read_request_head(Stream& stream, beast::flat_buffer& buffer
       co_return r;
     }
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), nothrow_on<Stream>);
-    if (ec == beast::error::timeout) {
-      r.kind = HeadRead::Kind::timed_out;
-      co_return r;
-    }
     if (ec || n == 0) {
-      r.kind = HeadRead::Kind::client_closed;
+      // prepare() may have moved the bytes: the scan's views are scanned again.
+      r.scan = scan_request_head(as_view(buffer));
+      r.kind = ec == beast::error::timeout ? HeadRead::Kind::timed_out : HeadRead::Kind::client_closed;
       co_return r;
     }
     buffer.commit(n);

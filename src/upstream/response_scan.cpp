@@ -108,7 +108,8 @@ ResponseScan scan_response_head(std::string_view bytes, bool request_was_head, R
   if (!status_line(line, head, why)) return rejected(std::move(why));
 
   std::size_t fields_start = pos;
-  bool has_length = false, has_transfer_encoding = false, chunked_last = false;
+  bool has_length = false, has_transfer_encoding = false, only_chunked = true;
+  int chunked_count = 0;
   std::uint64_t length = 0;
   while (true) {
     if (!next_line(line, why)) return why.empty() ? ResponseScan{} : rejected(std::move(why));
@@ -118,12 +119,20 @@ ResponseScan scan_response_head(std::string_view bytes, bool request_was_head, R
     if (name.size() == 14 && iequals_ascii(name, "content-length")) {
       if (!parse_length(value, length, has_length)) return rejected("invalid Content-Length");
     } else if (name.size() == 17 && iequals_ascii(name, "transfer-encoding")) {
-      // Only the last coding of the last line says whether the body is chunked.
+      // The gateway decodes chunked and nothing else: as nginx does, any
+      // other coding (gzip, or chunked applied twice) is refused, never
+      // passed on with its framing gone.
       has_transfer_encoding = true;
-      auto comma = value.rfind(',');
-      std::string_view last = comma == std::string_view::npos ? value : value.substr(comma + 1);
-      while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
-      chunked_last = iequals_ascii(last, "chunked");
+      while (!value.empty()) {
+        auto comma = value.find(',');
+        std::string_view coding = value.substr(0, comma);
+        while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+        while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+        if (iequals_ascii(coding, "chunked")) ++chunked_count;
+        else if (!coding.empty()) only_chunked = false;
+        if (comma == std::string_view::npos) break;
+        value.remove_prefix(comma + 1);
+      }
     }
   }
   std::size_t end = pos;
@@ -139,7 +148,10 @@ ResponseScan scan_response_head(std::string_view bytes, bool request_was_head, R
   } else if (has_transfer_encoding) {
     // Both framings at once is how responses are split (RFC 9112 §6.3 ¶3): refused, not guessed at.
     if (has_length) return rejected("both Content-Length and Transfer-Encoding");
-    r.body = chunked_last && head.version() == 11 ? ResponseScan::Body::chunked : ResponseScan::Body::until_close;
+    // HTTP/1.0 has no transfer codings: its framing is faulty (RFC 9112 §6.1).
+    if (head.version() == 10) return rejected("Transfer-Encoding in an HTTP/1.0 response");
+    if (!only_chunked || chunked_count != 1) return rejected("transfer codings other than chunked are not supported");
+    r.body = ResponseScan::Body::chunked;
   } else if (has_length) {
     r.body = ResponseScan::Body::length;
     r.length = length;

@@ -67,6 +67,18 @@ TEST(Fields, AValueTakenFromTheStoreSurvivesTheEditThatUsesIt) {
   f.for_each_value("X-Copy", [](std::string_view v) { EXPECT_EQ(v, "api.example.com"); });
   f.set("Host", f["Host"]);
   EXPECT_EQ(f["Host"], "api.example.com");
+  // A long new name, appended first, moves the buffer under the value's view
+  // (under ASan a stale view is a use-after-free).
+  for (int i = 0; i < 200; ++i) f.insert(std::string(40, 'N'), f["Host"]);
+  f.for_each_value(std::string(40, 'N'), [](std::string_view v) { EXPECT_EQ(v, "api.example.com"); });
+}
+
+TEST(Fields, NamesLongerThanSixtyFourKiBKeepTheirLength) {
+  std::string name = "Host" + std::string(70000, 'x');
+  Fields f;
+  f.parse_checked_lines(name + ": evil\r\n");
+  EXPECT_EQ(f["Host"], "");
+  EXPECT_EQ(f[name], "evil");
 }
 
 TEST(Fields, ParsesCheckedLinesTrimmingWhitespace) {
