@@ -1,24 +1,10 @@
 #include "gatehouse/message_head.hpp"
 
-namespace gatehouse {
+// The parts of the heads that use Beast's tables of methods and reason
+// phrases (compiled with Beast, in src/boost_impl/); keeps_alive is in
+// keep_alive.cpp, with the pure parsers.
 
-bool keeps_alive(unsigned version, const Fields& fields) {
-  bool close = false, keep_alive = false;
-  fields.for_each_value("Connection", [&](std::string_view value) {
-    while (!value.empty()) {
-      auto comma = value.find(',');
-      std::string_view token = value.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      if (iequals_ascii(token, "close")) close = true;
-      else if (iequals_ascii(token, "keep-alive")) keep_alive = true;
-      if (comma == std::string_view::npos) break;
-      value.remove_prefix(comma + 1);
-    }
-  });
-  if (close) return false;
-  return version >= 11 || keep_alive;
-}
+namespace gatehouse {
 
 RequestHead::RequestHead(http::verb method, std::string_view target, unsigned version) : target_(target), version_(version) {
   this->method(method);
