@@ -57,7 +57,6 @@ class Fields {
       return *this;
     }
     bool operator==(const const_iterator& o) const { return index_ == o.index_; }
-    std::size_t index() const { return index_; }
 
    private:
     const Fields* owner_;

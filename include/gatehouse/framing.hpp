@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "gatehouse/http_grammar.hpp"
+
 namespace gatehouse {
 
 // The gateway's own reading of a request head (RFC 9112 §2-§7), on the raw
@@ -37,12 +39,11 @@ struct HeadScan {
   std::optional<std::string_view> host;  // the Host field value, when present
   bool underscore_in_names = false;  // some field name holds '_' (see GATEHOUSE_HEADERS_WITH_UNDERSCORES)
   // What Connection and Expect say, seen on the way (no second walk for them).
-  bool connection_close = false;       // a Connection option "close"
-  bool connection_keep_alive = false;  // a Connection option "keep-alive"
+  ConnectionOptions connection;
   bool has_expect = false;             // an Expect field, whatever its value
   bool expect_continue = false;        // Expect: 100-continue
   // Whether the connection may stay open after this request (RFC 9112 §9.3).
-  bool keeps_alive() const { return !connection_close && (version_minor == 1 || connection_keep_alive); }
+  bool keeps_alive() const { return connection.keeps_alive(10 + static_cast<unsigned>(version_minor)); }
   // incomplete: the request line itself is not complete yet (an overlong target: 414).
   bool request_line_complete() const { return !method.empty(); }
 };

@@ -52,8 +52,12 @@ void apply_request_framing(RequestHead& req, const Framing& f);
 
 // Makes a response ready for a client of `client_version` (10 or 11): framing
 // (chunked for HTTP/1.1 when the length is unknown, close-delimited for 1.0)
-// and Connection. Returns whether the connection can stay open.
-bool prepare_client_response(ResponseHead& res, unsigned client_version, bool head_request,
-                             bool keep_alive, std::optional<std::uint64_t> known_length, bool has_body);
+// and Connection. Returns what it decided, for the writer of the body.
+struct ClientFraming {
+  bool keep_alive = false;  // the connection can stay open
+  bool chunked = false;     // the body goes chunked
+};
+ClientFraming prepare_client_response(ResponseHead& res, unsigned client_version, bool head_request,
+                                      bool keep_alive, std::optional<std::uint64_t> known_length, bool has_body);
 
 }  // namespace gatehouse

@@ -1,6 +1,8 @@
 #pragma once
 #include <string_view>
 
+#include "gatehouse/values.hpp"
+
 namespace gatehouse {
 
 // The character classes of RFC 9110 §5.6, used wherever the gateway checks
@@ -51,6 +53,35 @@ constexpr bool is_hex_digit(unsigned char c) {
 }  // namespace gatehouse
 
 namespace gatehouse {
+
+// Calls f(item) for each item of a comma-separated list (RFC 9110 §5.6.1),
+// OWS trimmed, empty items included (callers skip or refuse them), until f
+// returns false. Returns false when f stopped the walk.
+template <class F>
+bool for_each_list_item(std::string_view list, F&& f) {
+  while (true) {
+    auto comma = list.find(',');
+    if (!f(trim(list.substr(0, comma)))) return false;
+    if (comma == std::string_view::npos) return true;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// The CRLF-ended line that starts at `pos`, found by its CR (memchr): on
+// `found`, `line` holds it and `pos` moves past its CRLF. A LF inside a line
+// is left to the checks of that line; one with no CR after it is `bare_lf`.
+enum class LineEnd { found, need_more, bare_lf, bare_cr };
+LineEnd next_crlf_line(std::string_view bytes, std::size_t& pos, std::string_view& line);
+
+// What Connection fields say of the connection (RFC 9112 §9.3), gathered
+// over every Connection line.
+struct ConnectionOptions {
+  bool close = false;       // an option "close"
+  bool keep_alive = false;  // an option "keep-alive"
+  void read(std::string_view value);
+  // Whether a message of this version (10 or 11) lets its connection stay open.
+  bool keeps_alive(unsigned version) const { return !close && (version >= 11 || keep_alive); }
+};
 
 // Every byte is field-content (eight bytes at a time where they are plain).
 bool all_field_value_bytes(std::string_view v);

@@ -40,7 +40,6 @@ class RequestHead : public Fields {
 
   unsigned version() const { return version_; }  // 10 or 11
   void version(unsigned v) { version_ = v; }
-  bool keep_alive() const { return keeps_alive(version_, *this); }
 
  private:
   http::verb method_ = http::verb::get;

@@ -4,17 +4,9 @@
 #include <limits>
 #include <stdexcept>
 
+#include "gatehouse/values.hpp"
+
 namespace gatehouse {
-namespace {
-
-// Optional whitespace (RFC 9110 §5.6.3) around a field value.
-std::string_view trim_ows(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
-}  // namespace
 
 Fields::const_iterator Fields::find(std::string_view name) const {
   for (std::size_t i = 0; i < entries_.size(); ++i)
@@ -107,7 +99,7 @@ void Fields::parse_checked_lines(std::string_view lines) {
     std::string_view line = text.substr(pos, eol - pos);
     auto colon = line.find(':');
     if (colon != std::string_view::npos && colon > 0) {
-      std::string_view value = trim_ows(line.substr(colon + 1));
+      std::string_view value = trim(line.substr(colon + 1));  // OWS (RFC 9110 §5.6.3)
       Entry e{};
       e.name_at = static_cast<std::uint32_t>(base + pos);
       e.name_size = static_cast<std::uint32_t>(colon);

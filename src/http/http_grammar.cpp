@@ -3,7 +3,30 @@
 #include <cstdint>
 #include <cstring>
 
+#include "gatehouse/fields.hpp"
+
 namespace gatehouse {
+
+LineEnd next_crlf_line(std::string_view bytes, std::size_t& pos, std::string_view& line) {
+  if (pos >= bytes.size()) return LineEnd::need_more;
+  const char* base = bytes.data();
+  const void* cr = std::memchr(base + pos, '\r', bytes.size() - pos);
+  if (!cr) return std::memchr(base + pos, '\n', bytes.size() - pos) ? LineEnd::bare_lf : LineEnd::need_more;
+  auto at = static_cast<std::size_t>(static_cast<const char*>(cr) - base);
+  if (at + 1 >= bytes.size()) return LineEnd::need_more;  // the LF may follow
+  if (bytes[at + 1] != '\n') return LineEnd::bare_cr;
+  line = bytes.substr(pos, at - pos);
+  pos = at + 2;
+  return LineEnd::found;
+}
+
+void ConnectionOptions::read(std::string_view value) {
+  for_each_list_item(value, [&](std::string_view option) {
+    if (iequals_ascii(option, "close")) close = true;
+    else if (iequals_ascii(option, "keep-alive")) keep_alive = true;
+    return true;
+  });
+}
 
 bool all_field_value_bytes(std::string_view v) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
@@ -35,8 +58,7 @@ const char* split_field_line(std::string_view line, std::string_view& name, std:
     if (!is_tchar(c)) return c == ' ' || c == '\t' ? "whitespace before colon in header" : "invalid character in header name";
   value = line.substr(colon + 1);
   if (!all_field_value_bytes(value)) return "invalid character in header value";
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  value = trim(value);
   return nullptr;
 }
 

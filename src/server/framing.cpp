@@ -1,7 +1,6 @@
 #include "gatehouse/framing.hpp"
 
 #include <charconv>
-#include <cstring>
 
 #include "gatehouse/fields.hpp"
 #include "gatehouse/http_grammar.hpp"
@@ -87,19 +86,13 @@ class HeadScanner {
   // Lines are found by their CR (memchr). A LF inside a line is refused by
   // the checks of that line (see fail); one with no CR after it, here.
   bool next_line(std::string_view& line) {
-    if (pos_ >= bytes_.size()) return false;
-    const char* base = bytes_.data();
-    const void* cr = std::memchr(base + pos_, '\r', bytes_.size() - pos_);
-    if (!cr) {
-      if (std::memchr(base + pos_, '\n', bytes_.size() - pos_)) return reject(400, "bare LF line ending");
-      return false;
+    switch (next_crlf_line(bytes_, pos_, line)) {
+      case LineEnd::found: line_ = line; return true;
+      case LineEnd::need_more: return false;
+      case LineEnd::bare_lf: return reject(400, "bare LF line ending");
+      case LineEnd::bare_cr: return reject(400, "bare CR in request head");
     }
-    auto i = static_cast<std::size_t>(static_cast<const char*>(cr) - base);
-    if (i + 1 >= bytes_.size()) return false;  // need the next byte
-    if (bytes_[i + 1] != '\n') return reject(400, "bare CR in request head");
-    line = line_ = bytes_.substr(pos_, i - pos_);
-    pos_ = i + 2;
-    return true;
+    return false;
   }
 
   // The request line has not fully arrived: refuse a bad or overlong method
@@ -143,7 +136,7 @@ class HeadScanner {
     if (const char* why = split_field_line(line, name, value)) return fail(400, why);
     if (name.find('_') != std::string_view::npos) result_.underscore_in_names = true;
 
-    if (name.size() == 10 && iequals_ascii(name, "connection")) connection_options(value);
+    if (name.size() == 10 && iequals_ascii(name, "connection")) result_.connection.read(value);
     if (name.size() == 6 && iequals_ascii(name, "expect")) {
       result_.has_expect = true;
       result_.expect_continue = result_.expect_continue || iequals_ascii(value, "100-continue");
@@ -158,17 +151,6 @@ class HeadScanner {
     return true;
   }
 
-  void connection_options(std::string_view value) {
-    while (!value.empty()) {
-      auto comma = value.find(',');
-      std::string_view token = trim(value.substr(0, comma));
-      if (iequals_ascii(token, "close")) result_.connection_close = true;
-      else if (iequals_ascii(token, "keep-alive")) result_.connection_keep_alive = true;
-      if (comma == std::string_view::npos) break;
-      value.remove_prefix(comma + 1);
-    }
-  }
-
   bool content_length(std::string_view value) {
     if (result_.content_length) return fail(400, "more than one Content-Length header");
     std::uint64_t n = 0;
@@ -181,17 +163,14 @@ class HeadScanner {
 
   bool transfer_encoding(std::string_view value) {
     // Codings accumulate across repeated fields; only the final list matters.
-    while (!value.empty()) {
-      auto comma = value.find(',');
-      std::string coding = to_lower(trim(value.substr(0, comma)));
-      if (!coding.empty()) {
-        if (saw_chunked_) return fail(400, "Transfer-Encoding with a coding after chunked");
-        if (coding == "chunked") saw_chunked_ = true;
-        else other_coding_ = true;
-      }
-      if (comma == std::string_view::npos) break;
-      value.remove_prefix(comma + 1);
-    }
+    bool ok = for_each_list_item(value, [&](std::string_view coding) {
+      if (coding.empty()) return true;
+      if (saw_chunked_) return false;
+      if (iequals_ascii(coding, "chunked")) saw_chunked_ = true;
+      else other_coding_ = true;
+      return true;
+    });
+    if (!ok) return fail(400, "Transfer-Encoding with a coding after chunked");
     saw_transfer_encoding_ = true;
     return true;
   }

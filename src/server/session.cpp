@@ -399,7 +399,9 @@ class Session {
     bool has_body = !ex.is_head() && !status_has_no_body(res.result_int());
     FilterChain& filters = ex.response_filters();
     if (has_body && !filters.keeps_length()) ex.response_length.reset();
-    keep_alive = prepare_client_response(res, version, ex.is_head(), keep_alive, has_body ? ex.response_length : std::nullopt, has_body);
+    ClientFraming decided =
+        prepare_client_response(res, version, ex.is_head(), keep_alive, has_body ? ex.response_length : std::nullopt, has_body);
+    keep_alive = decided.keep_alive;
     // Once the head is out, an upstream failure can only be an abrupt close.
     Outcome::Ending delivered = upstream_error_reason(info.code).empty() ? Outcome::Ending::delivered : Outcome::Ending::upstream_failed;
 
@@ -408,7 +410,7 @@ class Session {
     append_head(*head, res);
     // A message without a body (HEAD, 204, 304) goes round once, head alone.
     BodySource* body = has_body ? ex.response_body() : nullptr;
-    BodyFraming framing(has_body && is_chunked(res));
+    BodyFraming framing(decided.chunked);
     PiecePool::Lease piece_buffer = has_body ? w_.pieces().take() : PiecePool::Lease{};
     char* chunk = piece_buffer.get();
     bool head_sent = false;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gatehouse/http_date.hpp"
+#include "gatehouse/http_grammar.hpp"
 #include "gatehouse/values.hpp"
 
 namespace gatehouse {
@@ -39,17 +40,13 @@ void strip_hop_by_hop(Fields& fields) {
   fields.erase_if([&](const Fields::Field& f) {
     if (!is_hop_by_hop(f.name)) return false;
     if (f.name.size() == 10 && iequals_ascii(f.name, "connection")) {
-      std::string_view value = f.value;
-      while (!value.empty()) {
-        auto comma = value.find(',');
-        auto token = trim(value.substr(0, comma));
+      for_each_list_item(f.value, [&](std::string_view token) {
         if (!token.empty() && !iequals_ascii(token, "host") && !iequals_ascii(token, "close") && !is_hop_by_hop(token)) {
           named.push_back(token);
           names_others = true;
         }
-        if (comma == std::string_view::npos) break;
-        value.remove_prefix(comma + 1);
-      }
+        return true;
+      });
     }
     return true;
   });
@@ -103,8 +100,8 @@ void apply_request_framing(RequestHead& req, const Framing& f) {
   else if (f.length) insert_length(req, *f.length);
 }
 
-bool prepare_client_response(ResponseHead& res, unsigned client_version, bool head_request, bool keep_alive,
-                             std::optional<std::uint64_t> known_length, bool has_body) {
+ClientFraming prepare_client_response(ResponseHead& res, unsigned client_version, bool head_request, bool keep_alive,
+                                      std::optional<std::uint64_t> known_length, bool has_body) {
   res.version(client_version);
   bool chunk = !known_length && has_body && !head_request && !status_has_no_body(res.result_int());
   // An HTTP/1.0 client cannot read chunked: the end of the body is the end of the connection.
@@ -125,7 +122,7 @@ bool prepare_client_response(ResponseHead& res, unsigned client_version, bool he
   // Connection as the client's version needs it: nothing where keep-alive is
   // that version's default, else "keep-alive" (1.0) or "close" (1.1).
   if (keep_alive != (client_version == 11)) res.insert(http::field::connection, keep_alive ? "keep-alive" : "close");
-  return keep_alive;
+  return {keep_alive, chunk && client_version == 11};
 }
 
 }  // namespace gatehouse

@@ -1,7 +1,6 @@
 #include "gatehouse/response_scan.hpp"
 
 #include <charconv>
-#include <cstring>
 
 #include "gatehouse/http_grammar.hpp"
 
@@ -58,20 +57,15 @@ bool status_line(std::string_view line, ResponseHead& head, std::string& why) {
 
 // Content-Length, also as a list of one repeated value ("42, 42": RFC 9110 §8.6).
 bool parse_length(std::string_view value, std::uint64_t& out, bool& seen) {
-  while (true) {
-    auto comma = value.find(',');
-    std::string_view item = value.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+  return for_each_list_item(value, [&](std::string_view item) {
     std::uint64_t n = 0;
     auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
     if (item.empty() || ec != std::errc() || end != item.data() + item.size() || n > (1ull << 62)) return false;
     if (seen && n != out) return false;
     out = n;
     seen = true;
-    if (comma == std::string_view::npos) return true;
-    value.remove_prefix(comma + 1);
-  }
+    return true;
+  });
 }
 
 }  // namespace
@@ -81,24 +75,15 @@ ResponseScan scan_response_head(std::string_view bytes, bool request_was_head, R
   // a bare LF inside a line fails the line's byte checks, a CR without its LF
   // fails here, so a bad head is refused as soon as its bad line is in,
   // never left waiting for an empty line that will not come.
-  const char* data = bytes.data();
   std::size_t pos = 0;
   auto next_line = [&](std::string_view& line, std::string& why) -> bool {
-    if (pos >= bytes.size()) return false;
-    const void* cr = std::memchr(data + pos, '\r', bytes.size() - pos);
-    if (!cr) {
-      if (std::memchr(data + pos, '\n', bytes.size() - pos)) why = "bare LF in the response head";
-      return false;
+    switch (next_crlf_line(bytes, pos, line)) {
+      case LineEnd::found: return true;
+      case LineEnd::need_more: return false;
+      case LineEnd::bare_lf: why = "bare LF in the response head"; return false;
+      case LineEnd::bare_cr: why = "bare CR in the response head"; return false;
     }
-    auto at = static_cast<std::size_t>(static_cast<const char*>(cr) - data);
-    if (at + 1 >= bytes.size()) return false;
-    if (data[at + 1] != '\n') {
-      why = "bare CR in the response head";
-      return false;
-    }
-    line = bytes.substr(pos, at - pos);
-    pos = at + 2;
-    return true;
+    return false;
   };
 
   std::string why;
@@ -123,16 +108,11 @@ ResponseScan scan_response_head(std::string_view bytes, bool request_was_head, R
       // other coding (gzip, or chunked applied twice) is refused, never
       // passed on with its framing gone.
       has_transfer_encoding = true;
-      while (!value.empty()) {
-        auto comma = value.find(',');
-        std::string_view coding = value.substr(0, comma);
-        while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
-        while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+      for_each_list_item(value, [&](std::string_view coding) {
         if (iequals_ascii(coding, "chunked")) ++chunked_count;
         else if (!coding.empty()) only_chunked = false;
-        if (comma == std::string_view::npos) break;
-        value.remove_prefix(comma + 1);
-      }
+        return true;
+      });
     }
   }
   std::size_t end = pos;

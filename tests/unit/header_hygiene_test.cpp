@@ -24,21 +24,27 @@ TEST(HeaderHygiene, StripsHopByHopAndFieldsNamedInConnection) {
 
 TEST(HeaderHygiene, ClientResponseFraming) {
   ResponseHead res{http::status::ok, 11};
-  EXPECT_TRUE(prepare_client_response(res, 11, false, true, std::nullopt, true));
+  ClientFraming chunked = prepare_client_response(res, 11, false, true, std::nullopt, true);
+  EXPECT_TRUE(chunked.keep_alive);
+  EXPECT_TRUE(chunked.chunked);
   EXPECT_TRUE(is_chunked(res));
 
   ResponseHead old{http::status::ok, 11};
-  EXPECT_FALSE(prepare_client_response(old, 10, false, true, std::nullopt, true));  // HTTP/1.0: close-delimited
+  ClientFraming closed = prepare_client_response(old, 10, false, true, std::nullopt, true);  // HTTP/1.0: close-delimited
+  EXPECT_FALSE(closed.keep_alive);
+  EXPECT_FALSE(closed.chunked);
   EXPECT_FALSE(is_chunked(old));
   EXPECT_EQ(old.version(), 10u);
 
   ResponseHead sized{http::status::ok, 11};
-  EXPECT_TRUE(prepare_client_response(sized, 10, false, true, 42, true));  // 1.0 keep-alive with a length
+  EXPECT_TRUE(prepare_client_response(sized, 10, false, true, 42, true).keep_alive);  // 1.0 keep-alive with a length
   EXPECT_EQ(sized[http::field::content_length], "42");
   EXPECT_EQ(sized[http::field::connection], "keep-alive");
 
   ResponseHead none{http::status::no_content, 11};
-  EXPECT_TRUE(prepare_client_response(none, 11, false, true, std::nullopt, false));
+  ClientFraming bodiless = prepare_client_response(none, 11, false, true, std::nullopt, false);
+  EXPECT_TRUE(bodiless.keep_alive);
+  EXPECT_FALSE(bodiless.chunked);
   EXPECT_FALSE(is_chunked(none));
 }
 
