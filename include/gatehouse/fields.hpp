@@ -119,6 +119,18 @@ class Fields {
   // head), copying them into this object in one piece.
   void parse_checked_lines(std::string_view lines);
 
+  // One pass for a head scanner that checks each field line as it finds it
+  // (scan_response_head): note_scanned() records a checked field by its place
+  // relative to `origin`, where the field lines start, before they are
+  // copied; adopt_scanned(lines), with lines.data() == origin, copies them in
+  // one piece and points the noted fields into the copy. Both are used on
+  // empty Fields, and nothing reads the fields in between.
+  void note_scanned(const char* origin, std::string_view name, std::string_view value) {
+    entries_.push_back({static_cast<std::uint32_t>(name.data() - origin), static_cast<std::uint32_t>(value.data() - origin),
+                        static_cast<std::uint32_t>(value.size()), static_cast<std::uint32_t>(name.size())});
+  }
+  void adopt_scanned(std::string_view lines);
+
   // The bytes the fields take on the wire, for a writer that sizes its buffer.
   std::size_t wire_size() const;
 

@@ -15,6 +15,8 @@ class RequestIdGenerator {
  public:
   RequestIdGenerator();
   std::string next();
+  // The next id written over `out`, which keeps its capacity (no allocation on the hot path).
+  void next_into(std::string& out);
 
  private:
   std::uint64_t next_word();

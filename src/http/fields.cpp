@@ -45,20 +45,20 @@ void Fields::insert(std::string_view name, std::string_view value) {
   if (entries_.capacity() == 0) entries_.reserve(16);
   if (text_.size() + name.size() + value.size() > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("header fields larger than 4 GiB");
-  Entry e{};
-  e.name_size = static_cast<std::uint32_t>(name.size());
-  e.value_size = static_cast<std::uint32_t>(value.size());
-  // Positions of views into this buffer are taken before anything is
-  // appended: the first append may move the buffer under the second view.
+  auto at = static_cast<std::uint32_t>(text_.size());
+  Entry e{at, static_cast<std::uint32_t>(at + name.size()), static_cast<std::uint32_t>(value.size()),
+          static_cast<std::uint32_t>(name.size())};
   std::size_t name_from = offset_in_buffer(name), value_from = offset_in_buffer(value);
-  std::size_t at = text_.size();
-  text_.resize(at + name.size() + value.size());
-  char* out = text_.data() + at;
-  if (!name.empty()) std::memcpy(out, name_from != std::string::npos ? text_.data() + name_from : name.data(), name.size());
-  if (!value.empty())
-    std::memcpy(out + name.size(), value_from != std::string::npos ? text_.data() + value_from : value.data(), value.size());
-  e.name_at = static_cast<std::uint32_t>(at);
-  e.value_at = static_cast<std::uint32_t>(at + name.size());
+  if (name_from == std::string::npos && value_from == std::string::npos) {
+    text_.append(name).append(value);  // the common case: text from elsewhere
+  } else {
+    // Positions of views into this buffer are taken before anything is
+    // appended: the first append may move the buffer under the second view.
+    if (name_from != std::string::npos) text_.append(text_, name_from, name.size());
+    else text_.append(name);
+    if (value_from != std::string::npos) text_.append(text_, value_from, value.size());
+    else text_.append(value);
+  }
   entries_.push_back(e);
 }
 
@@ -108,6 +108,14 @@ void Fields::parse_checked_lines(std::string_view lines) {
       entries_.push_back(e);
     }
     pos = eol + 2;
+  }
+}
+
+void Fields::adopt_scanned(std::string_view lines) {
+  std::uint32_t base = append_text(lines);
+  for (Entry& e : entries_) {
+    e.name_at += base;
+    e.value_at += base;
   }
 }
 

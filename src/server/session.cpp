@@ -30,7 +30,7 @@ class RequestCompletion {
   ~RequestCompletion() {
     --w_.metrics().in_flight;
     info_.duration_us = micros_since(start_);
-    if (info_.request_id.empty()) info_.request_id = w_.request_ids().next();
+    if (info_.request_id.empty()) w_.request_ids().next_into(info_.request_id);
     if (info_.status == 0) {
       // Nothing could be sent: 408 when the client was too slow, else 499 (nginx's "client closed").
       info_.status = info_.code == ErrorCode::request_timeout ? 408 : 499;
@@ -175,6 +175,7 @@ class ClientBody final : public BodySource {
 struct RequestSlot {
   RequestHead request;
   ResponseHead response;
+  RequestInfo info;  // reset between requests by assignment, which keeps its strings' capacity
   std::optional<Exchange> exchange;
 };
 
@@ -192,7 +193,11 @@ class SlotLease {
   }
   ~SlotLease() {
     slot_->exchange.reset();
-    if (free_slots().size() < kKeep) free_slots().push_back(std::move(slot_));
+    if (free_slots().size() < kKeep) {
+      static const RequestInfo fresh;
+      slot_->info = fresh;
+      free_slots().push_back(std::move(slot_));
+    }
   }
   SlotLease(const SlotLease&) = delete;
   SlotLease& operator=(const SlotLease&) = delete;
@@ -268,7 +273,13 @@ class Session {
     if (head.kind == HeadRead::Kind::no_request) co_return false;
     entry_.idle = false;
 
-    RequestInfo info;
+    // Declared before the slot: the exchange in it refers to the body. (A
+    // refused head's framing is never used: no body is read.)
+    Framing framing{head.scan.chunked || head.scan.content_length.value_or(0) > 0, head.scan.chunked, head.scan.content_length};
+    ClientBody<Stream> body(stream_, buffer_, framing, settings().client_idle_timeout, settings().max_header_size);
+    SlotLease slot;
+
+    RequestInfo& info = slot->info;
     info.client = peer_;
     RequestCompletion completion(w_, info, head.first_byte);
     // The scan's views point into buffer_, which keeps the head until it is consumed below.
@@ -280,11 +291,6 @@ class Session {
       co_await refuse_head(head, info);
       co_return false;
     }
-
-    // Declared before the slot: the exchange in it refers to the body.
-    Framing framing{head.scan.chunked || head.scan.content_length.value_or(0) > 0, head.scan.chunked, head.scan.content_length};
-    ClientBody<Stream> body(stream_, buffer_, framing, settings().client_idle_timeout, settings().max_header_size);
-    SlotLease slot;
 
     // The head passed our own framing checks: its lines are split as they are.
     buffer_.consume(head.scan.skip);
@@ -332,7 +338,7 @@ class Session {
       case HeadRead::Kind::timed_out:
         // As nginx does: log 408 and close without answering. The stream's
         // timeout has closed the socket already, and a client this slow is not waited on.
-        info.request_id = w_.request_ids().next();
+        w_.request_ids().next_into(info.request_id);
         info.code = ErrorCode::request_timeout;
         info.detail = "request head not received in time";
         info.status = 408;
@@ -365,7 +371,7 @@ class Session {
 
   // Answers a request that never reached the pipeline, and closes.
   Awaitable<void> reject(RequestInfo& info, ErrorCode code, int status, std::string detail) {
-    info.request_id = w_.request_ids().next();
+    w_.request_ids().next_into(info.request_id);
     Problem p = problem_for(code, status);
     p.detail = detail;
     info.code = code;

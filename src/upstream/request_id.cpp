@@ -31,6 +31,12 @@ std::uint64_t RequestIdGenerator::next_word() {
 }
 
 std::string RequestIdGenerator::next() {
+  std::string id;
+  next_into(id);
+  return id;
+}
+
+void RequestIdGenerator::next_into(std::string& out) {
   std::uint64_t hi = next_word(), lo = next_word();
   hi = (hi & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
   lo = (lo & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // variant 10
@@ -46,7 +52,7 @@ std::string RequestIdGenerator::next() {
   put(text + 19, lo >> 48, 4);
   put(text + 24, lo, 12);
   text[8] = text[13] = text[18] = text[23] = '-';
-  return std::string(text, sizeof text);
+  out.assign(text, sizeof text);
 }
 
 }  // namespace gatehouse

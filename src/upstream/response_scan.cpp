@@ -88,21 +88,30 @@ ResponseScan scan_response_head(std::string_view bytes, bool request_was_head, R
 
   std::string why;
   std::string_view line;
-  if (!next_line(line, why)) return why.empty() ? ResponseScan{} : rejected(std::move(why));
   head.clear();
-  if (!status_line(line, head, why)) return rejected(std::move(why));
+  // The head is left empty unless complete: its noted fields point nowhere yet.
+  auto not_complete = [&](std::string reason) {
+    head.clear();
+    return reason.empty() ? ResponseScan{} : rejected(std::move(reason));
+  };
+  if (!next_line(line, why)) return not_complete(std::move(why));
+  if (!status_line(line, head, why)) return not_complete(std::move(why));
 
   std::size_t fields_start = pos;
   bool has_length = false, has_transfer_encoding = false, only_chunked = true;
   int chunked_count = 0;
+  ConnectionOptions connection;
   std::uint64_t length = 0;
   while (true) {
-    if (!next_line(line, why)) return why.empty() ? ResponseScan{} : rejected(std::move(why));
+    if (!next_line(line, why)) return not_complete(std::move(why));
     if (line.empty()) break;
     std::string_view name, value;
-    if (const char* bad = split_field_line(line, name, value)) return rejected(bad);
+    if (const char* bad = split_field_line(line, name, value)) return not_complete(bad);
+    head.note_scanned(bytes.data() + fields_start, name, value);
     if (name.size() == 14 && iequals_ascii(name, "content-length")) {
-      if (!parse_length(value, length, has_length)) return rejected("invalid Content-Length");
+      if (!parse_length(value, length, has_length)) return not_complete("invalid Content-Length");
+    } else if (name.size() == 10 && iequals_ascii(name, "connection")) {
+      connection.read(value);
     } else if (name.size() == 17 && iequals_ascii(name, "transfer-encoding")) {
       // The gateway decodes chunked and nothing else: as nginx does, any
       // other coding (gzip, or chunked applied twice) is refused, never
@@ -116,8 +125,7 @@ ResponseScan scan_response_head(std::string_view bytes, bool request_was_head, R
     }
   }
   std::size_t end = pos;
-  std::string_view lines = bytes.substr(fields_start, end - 2 - fields_start);  // each with its CRLF
-  head.parse_checked_lines(lines);
+  head.adopt_scanned(bytes.substr(fields_start, end - 2 - fields_start));  // the lines, each with its CRLF
 
   ResponseScan r;
   r.state = ResponseScan::State::complete;
@@ -138,7 +146,7 @@ ResponseScan scan_response_head(std::string_view bytes, bool request_was_head, R
   } else {
     r.body = ResponseScan::Body::until_close;
   }
-  r.connection_reusable = r.body != ResponseScan::Body::until_close && head.keep_alive();
+  r.connection_reusable = r.body != ResponseScan::Body::until_close && connection.keeps_alive(head.version());
   return r;
 }
 

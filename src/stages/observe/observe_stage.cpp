@@ -83,7 +83,8 @@ class ObserveStage final : public Stage {
     const std::string& name = config_.via_name;
     Hops hops = read_hops(req, name);
     bool keep_id = hops.request_id && is_valid_request_id(*hops.request_id);
-    ex.info.request_id = keep_id ? std::string(*hops.request_id) : services_.request_ids.next();
+    if (keep_id) ex.info.request_id.assign(*hops.request_id);
+    else services_.request_ids.next_into(ex.info.request_id);
 
     auto f = compute_forwarded(ex.peer_address,
                                hops.forwarded_for_lines ? std::optional<std::string_view>(hops.forwarded_for) : std::nullopt,
