@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "gatehouse/clock.hpp"
 #include "gatehouse/net.hpp"
 
 namespace gatehouse {
@@ -104,7 +105,7 @@ class TimedStream {
   lowest_layer_type& lowest_layer() { return socket_.lowest_layer(); }
 
   void expires_after(std::chrono::steady_clock::duration d) {
-    deadline_ = std::chrono::steady_clock::now() + d;
+    deadline_ = coarse_now() + d;
     deadlines_.file(link_, deadline_);
   }
   void expires_never() {

@@ -54,7 +54,7 @@ UpstreamCall::~UpstreamCall() = default;  // an unfinished connection is closed 
 // plain functions below.
 Awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& start) {
   head_ = &req.response;
-  conn_ = set_.acquire(endpoint_, Clock::now());
+  conn_ = set_.acquire(endpoint_, coarse_now());
   reused_ = conn_ != nullptr;
   if (!conn_) {
     AttemptResult r = co_await connect();
@@ -306,7 +306,7 @@ void UpstreamCall::finish() {
   // Bytes past the response (nobody asked for them) would be read as the next
   // request's response: such a connection is closed, not pooled.
   if (conn_ && request_complete_ && reusable_ && conn_->buffer.size() == 0 && !ctx_.draining.load(std::memory_order_relaxed))
-    set_.release(endpoint_, std::move(conn_), Clock::now());
+    set_.release(endpoint_, std::move(conn_), coarse_now());
   conn_.reset();
 }
 

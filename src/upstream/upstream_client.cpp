@@ -1,5 +1,7 @@
 #include "gatehouse/upstream_client.hpp"
 
+#include "gatehouse/clock.hpp"
+
 namespace gatehouse {
 namespace {
 
@@ -67,7 +69,7 @@ Awaitable<UpstreamResult> UpstreamClient::send(const Route& route, UpstreamReque
   bool stale_retry_used = false;
   AttemptResult last;
   while (true) {
-    Endpoint& endpoint = set.pick(std::chrono::steady_clock::now());
+    Endpoint& endpoint = set.pick(coarse_now());
     auto call = std::make_unique<UpstreamCall>(ctx_, set, endpoint, route.options);
     last = co_await call->run(req, start);
     result.endpoint = endpoint.authority;
