@@ -214,9 +214,17 @@ class SlotLease {
   std::unique_ptr<RequestSlot> slot_;
 };
 
-// What an idle keep-alive connection holds for the next request head. Most
-// API request heads fit; a longer one is read on in 4 KiB steps.
-constexpr std::size_t kIdleReadSize = 512;
+// What an idle keep-alive connection holds for the next request head: the
+// smallest of these sizes that held its last head (a client sends much the
+// same head each time), 256 bytes before its first. So a connection of
+// short heads idles on 256 bytes, and one whose heads carry a long token
+// costs one more read for its first head, then reads each whole at once. A
+// head longer than its read is read on in 4 KiB steps.
+inline std::size_t idle_read_size(std::size_t last_head_size) {
+  for (std::size_t size : {256u, 512u, 1024u, 2048u})
+    if (last_head_size <= size) return size;
+  return 4096;
+}
 
 template <class Stream>
 class Session {
@@ -257,13 +265,13 @@ class Session {
   [[gnu::noinline]] asio::mutable_buffer start_idle_wait(bool first) {
     entry_.idle = true;
     beast::get_lowest_layer(stream_).expires_after(first ? settings().header_timeout : settings().client_idle_timeout);
-    return buffer_.prepare(kIdleReadSize);
+    return buffer_.prepare(idle_read_size(last_head_size_));
   }
   // Gives memory back while the connection sits idle between requests; a
   // small buffer is kept for the next idle read.
   [[gnu::noinline]] void after_request() {
     entry_.idle = true;
-    if (buffer_.size() == 0 && buffer_.capacity() > kIdleReadSize) buffer_.shrink_to_fit();
+    if (buffer_.size() == 0 && buffer_.capacity() > idle_read_size(last_head_size_)) buffer_.shrink_to_fit();
   }
 
   Awaitable<bool> serve_request(bool first) {
@@ -293,6 +301,7 @@ class Session {
     }
 
     // The head passed our own framing checks: its lines are split as they are.
+    last_head_size_ = head.scan.skip + head.scan.head_size;
     buffer_.consume(head.scan.skip);
     RequestHead& request = slot->request;
     request.clear();
@@ -500,6 +509,7 @@ class Session {
   Stream& stream_;
   std::string peer_;
   bool tls_;
+  std::size_t last_head_size_ = 0;  // of this connection's last request, with the empty lines before it
   beast::flat_buffer buffer_;
   ConnectionEntry entry_;
 };
