@@ -43,6 +43,7 @@ start_proxies() {
     echo "worker_processes 1; daemon off; pid $work/nginx.pid; error_log $work/nginx.err; worker_rlimit_nofile 65536;"
     echo "events { worker_connections 30000; }"
     echo "http { access_log $work/nginx-access.log; keepalive_requests 1000000;"
+    # The same number of idle upstream connections kept by each proxy.
     echo "  upstream backend { server 127.0.0.1:$UP; keepalive 256; }"
     echo "  server { listen 127.0.0.1:$NG;"
     for ((i = 1; i < routes; i++)); do
@@ -59,7 +60,7 @@ start_proxies() {
       echo "GATEHOUSE_ROUTE_SVC${i}_UPSTREAM=http://127.0.0.1:$UP"
     done
   } > "$work/routes.env"
-  (cd "$work" && exec env -i PATH="$PATH" GATEHOUSE_PORT=$GH GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=1 GATEHOUSE_ADMIN_PORT=off \
+  (cd "$work" && exec env -i PATH="$PATH" GATEHOUSE_PORT=$GH GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=1 GATEHOUSE_ADMIN_PORT=off GATEHOUSE_POOL_MAX_IDLE=256 \
     $(cat "$work/routes.env") "$OLDPWD/build/release/gatehouse") > "$work/gatehouse-access.log" 2> "$work/gatehouse.err" & GH_PID=$!
   for _ in $(seq 50); do
     curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$GH/small" && curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$NG/small" && return 0
