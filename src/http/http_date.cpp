@@ -86,6 +86,7 @@ std::optional<std::time_t> parse_http_date(std::string_view s) {
     gmtime_r(&t, &now);
     int full = (now.tm_year + 1900) / 100 * 100 + year;
     if (full > now.tm_year + 1900 + 50) full -= 100;
+    else if (full + 100 <= now.tm_year + 1900 + 50) full += 100;
     tm.tm_year = full - 1900;
     return to_time(tm);
   }

@@ -1,5 +1,6 @@
 #include "cache_control.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "gatehouse/http_grammar.hpp"
@@ -30,30 +31,36 @@ std::int64_t delta_seconds(std::string_view arg) {
   return static_cast<std::int64_t>(n);
 }
 
-void set_delta(std::optional<std::int64_t>& slot, std::optional<std::string_view> arg) {
+// Conflicting repeats read as `conflict`: the strictest value (0 for a
+// lifetime or a tolerance, the largest for min-fresh).
+void set_delta(std::optional<std::int64_t>& slot, std::optional<std::string_view> arg, bool largest_is_strictest = false) {
   std::int64_t n = arg ? delta_seconds(*arg) : 0;
-  slot = slot && *slot != n ? 0 : n;  // conflicting repeats: the strictest reading
+  if (slot && *slot != n) n = largest_is_strictest ? std::max(*slot, n) : 0;
+  slot = n;
 }
 
-// Splits a list on commas outside quoted strings.
+// Splits a list on commas outside quoted strings. Returns false when a
+// quoted string is left open (what follows it cannot be read safely).
 template <class F>
-void for_each_directive(std::string_view list, F&& f) {
+bool for_each_directive(std::string_view list, F&& f) {
   std::size_t start = 0;
   bool quoted = false;
   for (std::size_t i = 0; i <= list.size(); ++i) {
     if (i < list.size()) {
       char c = list[i];
       if (quoted && c == '\\') {
-        ++i;
+        if (++i == list.size()) return false;
         continue;
       }
       if (c == '"') quoted = !quoted;
       if (quoted || c != ',') continue;
     }
     std::string_view item = trim(list.substr(start, i - start));
+    if (quoted) return false;
     if (!item.empty()) f(item);
     start = i + 1;
   }
+  return true;
 }
 
 }  // namespace
@@ -61,14 +68,15 @@ void for_each_directive(std::string_view list, F&& f) {
 CacheControl parse_cache_control(const Fields& fields) {
   CacheControl cc;
   fields.for_each_value("Cache-Control", [&](std::string_view value) {
-    for_each_directive(value, [&](std::string_view directive) {
+    cc.present = true;
+    bool closed = for_each_directive(value, [&](std::string_view directive) {
       auto eq = directive.find('=');
       std::string name = to_lower(trim(directive.substr(0, eq)));
       std::optional<std::string_view> arg;
       if (eq != std::string_view::npos) arg = trim(directive.substr(eq + 1));
       if (name == "max-age") set_delta(cc.max_age, arg);
       else if (name == "s-maxage") set_delta(cc.s_maxage, arg);
-      else if (name == "min-fresh") set_delta(cc.min_fresh, arg);
+      else if (name == "min-fresh") set_delta(cc.min_fresh, arg, true);
       else if (name == "stale-while-revalidate") set_delta(cc.stale_while_revalidate, arg);
       else if (name == "stale-if-error") set_delta(cc.stale_if_error, arg);
       else if (name == "max-stale") {
@@ -93,6 +101,10 @@ CacheControl parse_cache_control(const Fields& fields) {
       else if (name == "only-if-cached") cc.only_if_cached = true;
       else if (name == "must-understand") cc.must_understand = true;
     });
+    if (!closed) {
+      cc.malformed = true;
+      cc.no_store = true;
+    }
   });
   return cc;
 }

@@ -14,6 +14,8 @@ namespace gatehouse::cache {
 constexpr std::int64_t kMaxDelta = 2147483648;
 
 struct CacheControl {
+  bool present = false;    // some Cache-Control line was there (a request's Pragma then counts for nothing)
+  bool malformed = false;  // a quoted string left open: read as no-store, never guessed at
   // Directives with a delta-seconds argument. An argument that is not
   // delta-seconds, or a directive repeated with another value, reads as 0:
   // invalid freshness information makes a response stale (RFC 9111 §4.2.1),

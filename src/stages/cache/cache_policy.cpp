@@ -61,9 +61,10 @@ std::string_view not_stored_text(NotStored why) {
 
 NotStored may_store(const Messages& ex, const PolicySettings& settings) {
   if (ex.method != "GET") return NotStored::method;
-  if (!storable_status(ex.status) || ex.response_cc.must_understand) return NotStored::status;
+  if (!storable_status(ex.status)) return NotStored::status;
   if (ex.request_cc.no_store) return NotStored::request_no_store;
-  if (ex.response_cc.no_store) return NotStored::no_store;
+  // must-understand on a status the cache knows overrides no-store (§5.2.2.3).
+  if (ex.response_cc.no_store && !(ex.response_cc.must_understand && !ex.response_cc.malformed)) return NotStored::no_store;
   if (ex.response_cc.is_private) return NotStored::is_private;
   // A response to an authenticated request is another user's unless it says it may be shared (§3.5).
   if (ex.request.contains("Authorization") && !ex.response_cc.is_public && !ex.response_cc.s_maxage && !ex.response_cc.must_revalidate)
@@ -77,11 +78,12 @@ NotStored may_store(const Messages& ex, const PolicySettings& settings) {
     });
   });
   if (vary_star) return NotStored::vary_star;
-  // Something must say it may be reused: explicit freshness, public, a
-  // no-cache that asks for revalidation, or heuristics where turned on.
-  bool explicit_ = has_explicit_expiration(ex.response, ex.response_cc) || ex.response_cc.is_public || ex.response_cc.no_cache;
-  bool heuristic = settings.heuristic_max_seconds > 0 && heuristically_cacheable(ex.status);
-  if (!explicit_ && !heuristic && !settings.default_ttl) return NotStored::no_freshness;
+  // Something must say it may be reused (§3): explicit freshness or public;
+  // else a heuristically cacheable status, where heuristics or the
+  // operator's default lifetime (a heuristic too) are turned on.
+  bool explicit_ = has_explicit_expiration(ex.response, ex.response_cc) || ex.response_cc.is_public;
+  bool heuristic = (settings.heuristic_max_seconds > 0 || settings.default_ttl) && heuristically_cacheable(ex.status);
+  if (!explicit_ && !heuristic) return NotStored::no_freshness;
   return NotStored::none;
 }
 
@@ -95,8 +97,9 @@ std::int64_t freshness_lifetime(int status, const Fields& response, const CacheC
     auto expires = date_field(response, "Expires");
     return expires && *expires > date ? *expires - date : 0;
   }
+  if (!heuristically_cacheable(status) && !cc.is_public) return 0;
   if (settings.default_ttl) return *settings.default_ttl;
-  if (settings.heuristic_max_seconds > 0 && (heuristically_cacheable(status) || cc.is_public)) {
+  if (settings.heuristic_max_seconds > 0) {
     if (auto modified = date_field(response, "Last-Modified"); modified && *modified < date)
       return std::min<std::int64_t>((date - *modified) / 10, settings.heuristic_max_seconds);
   }
@@ -105,7 +108,8 @@ std::int64_t freshness_lifetime(int status, const Fields& response, const CacheC
 
 std::int64_t initial_age(const Fields& response, std::time_t request_time, std::time_t response_time) {
   std::int64_t age_value = 0;
-  std::string_view age = trim(response["Age"]);
+  std::string_view age = response["Age"];
+  age = trim(age.substr(0, age.find(',')));  // a list: its first member (§5.1)
   if (!age.empty() && age.find_first_not_of("0123456789") == std::string_view::npos) {
     std::uint64_t n = 0;
     auto [end, ec] = std::from_chars(age.data(), age.data() + age.size(), n);
@@ -119,7 +123,7 @@ std::int64_t initial_age(const Fields& response, std::time_t request_time, std::
 
 Use decide(const CacheControl& req, bool request_pragma_no_cache, const CacheControl& res, std::int64_t lifetime, std::int64_t age) {
   // Pragma: no-cache counts only where the request has no Cache-Control of its own (§5.4).
-  bool request_no_cache = req.no_cache || request_pragma_no_cache;
+  bool request_no_cache = req.no_cache || (!req.present && request_pragma_no_cache);
   if (request_no_cache || res.no_cache) return Use::revalidate;
   if (req.max_age && age > *req.max_age) return Use::revalidate;
   std::int64_t left = lifetime - age;  // seconds of freshness left; negative when stale
@@ -128,6 +132,9 @@ Use decide(const CacheControl& req, bool request_pragma_no_cache, const CacheCon
   if (forbids_stale(res)) return Use::revalidate;
   std::int64_t staleness = -left;
   if (req.max_stale && (!req.max_stale_seconds || staleness <= *req.max_stale_seconds)) return Use::stale_by_request;
+  // The client's own limits hold over stale-while-revalidate: max-age
+  // without max-stale asks for nothing stale, max-stale=N for nothing staler.
+  if (req.max_age || req.max_stale) return Use::revalidate;
   if (res.stale_while_revalidate && staleness <= *res.stale_while_revalidate) return Use::stale_while_revalidate;
   return Use::revalidate;
 }

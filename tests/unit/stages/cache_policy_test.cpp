@@ -175,6 +175,44 @@ TEST(CachePolicyUse, StaleIfErrorWithinItsWindowOrTheRoutesGrace) {
   EXPECT_FALSE(may_serve_on_error(res("max-age=60, must-revalidate, stale-if-error=100"), 60, 70, 30));
 }
 
+TEST(CacheControlParse, AQuotedStringLeftOpenReadsAsNoStore) {
+  auto cc = parse_cache_control(fields({{"Cache-Control", "max-age=60, private=\"x, no-store"}}));
+  EXPECT_TRUE(cc.malformed);
+  EXPECT_EQ((Case{{}, fields({{"Cache-Control", "max-age=60, private=\"x"}})}.store()), NotStored::no_store);
+}
+
+TEST(CachePolicyStore, WithoutExplicitFreshnessOnlyHeuristicallyCacheableStatuses) {
+  PolicySettings ttl;
+  ttl.default_ttl = 300;
+  EXPECT_EQ((Case{{}, {}, 200}.store(ttl)), NotStored::none);
+  EXPECT_EQ((Case{{}, {}, 302}.store(ttl)), NotStored::no_freshness);
+  EXPECT_EQ((Case{{}, fields({{"Cache-Control", "no-cache"}}), 302}.store()), NotStored::no_freshness);
+  Fields none;
+  EXPECT_EQ(freshness_lifetime(302, none, parse_cache_control(none), kNow, ttl), 0);
+  EXPECT_EQ(freshness_lifetime(200, none, parse_cache_control(none), kNow, ttl), 300);
+}
+
+TEST(CachePolicyStore, MustUnderstandOverridesNoStoreForAKnownStatus) {
+  EXPECT_EQ((Case{{}, fields({{"Cache-Control", "max-age=60, no-store, must-understand"}})}.store()), NotStored::none);
+  EXPECT_EQ((Case{{}, fields({{"Cache-Control", "max-age=60, no-store, must-understand"}}), 500}.store()), NotStored::status);
+}
+
+TEST(CachePolicyAge, AListValuedAgeCountsItsFirstMember) {
+  EXPECT_EQ(initial_age(fields({{"Age", "50, 10"}}), kNow, kNow), 50);
+}
+
+TEST(CachePolicyUse, PragmaCountsOnlyWithoutCacheControl) {
+  CacheControl res = parse_cache_control(fields({{"Cache-Control", "max-age=60"}}));
+  CacheControl req = parse_cache_control(fields({{"Cache-Control", "max-age=600"}}));
+  EXPECT_EQ(decide(req, true, res, 60, 1), Use::fresh);
+}
+
+TEST(CachePolicyUse, TheRequestsLimitsHoldOverStaleWhileRevalidate) {
+  CacheControl res = parse_cache_control(fields({{"Cache-Control", "max-age=60, stale-while-revalidate=300"}}));
+  EXPECT_EQ(decide(parse_cache_control(fields({{"Cache-Control", "max-age=1000"}})), false, res, 60, 80), Use::revalidate);
+  EXPECT_EQ(decide(parse_cache_control(fields({{"Cache-Control", "max-stale=5"}})), false, res, 60, 80), Use::revalidate);
+}
+
 TEST(HttpDateParse, TheThreeFormsOfRfc9110) {
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
   EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
