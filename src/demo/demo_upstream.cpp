@@ -92,6 +92,15 @@ std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view ta
   return out;
 }
 
+// Whether If-None-Match names the ETag among `pairs` (the fields /response-headers sends).
+bool answers_not_modified(const http::request_header<>& req, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  auto inm = req.find(http::field::if_none_match);
+  if (inm == req.end()) return false;
+  for (const auto& [name, value] : pairs)
+    if (beast::iequals(name, "ETag")) return inm->value() == value || inm->value() == "*";
+  return false;
+}
+
 std::uint64_t number_after(std::string_view path, std::string_view prefix) {
   std::uint64_t n = 0;
   auto rest = path.substr(prefix.size());
@@ -228,6 +237,13 @@ asio::awaitable<void> serve(tcp::socket socket) {
       j["body_bytes"] = received;
       if (status == 204 || status == 304) {
         http::response<http::empty_body> res{static_cast<http::status>(status), req.version()};
+        res.keep_alive(keep);
+        auto [wec, wn] = co_await http::async_write(s, res, nothrow);
+        ok = !wec;
+      } else if (route == "/response-headers" && answers_not_modified(req, query_pairs(path))) {
+        // A conditional request that matches the ETag it would send: 304, with the same fields.
+        http::response<http::empty_body> res{http::status::not_modified, req.version()};
+        for (const auto& [name, value] : query_pairs(path)) res.insert(name, value);
         res.keep_alive(keep);
         auto [wec, wn] = co_await http::async_write(s, res, nothrow);
         ok = !wec;

@@ -2,6 +2,7 @@
 // list; response-head and completion hooks run back up it. The session around
 // the pipeline reads and checks the request head before it (framing, limits)
 // and writes exactly one access-log line after it, on every path.
+#include "../stages/cache/cache_stage.hpp"
 #include "../stages/observe/observe_stage.hpp"
 #include "../stages/route/route_stage.hpp"
 #include "../stages/upstream/upstream_stage.hpp"
@@ -18,7 +19,8 @@ StageFactories default_stage_factories() {
   // [rest]        REST rules on the request and response (report / enforce) go here: after
   //               routing, because rules are per route; before the cache, so that a
   //               rejected request never reaches it.
-  // [cache]       GET responses (RFC 9111) go here: after rest, before idempotency and upstream.
+  // GET responses (RFC 9111): after rest, before idempotency and upstream.
+  f.push_back(cache_stage_factory());
   // [idempotency] PUT/PATCH(/POST) keys go here: the last step before the upstream.
   // Terminal: proxies to the route's upstream.
   f.push_back(upstream_stage_factory());

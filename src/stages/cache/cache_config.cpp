@@ -1,0 +1,47 @@
+#include "cache_config.hpp"
+
+#include "gatehouse/schema.hpp"
+
+namespace gatehouse::cache {
+
+std::span<const SettingRow<CacheConfig>> cache_rows() {
+  using R = SettingRows<CacheConfig>;
+  static const std::vector<SettingRow<CacheConfig>> rows{
+      R::size("GATEHOUSE_CACHE_MAX_BYTES", "64m", "Memory the response cache may hold, in all; least recently used entries go first.",
+              &CacheConfig::max_bytes, "a size from 1m to 64g such as 256m", 1ull << 20, 64ull << 30),
+      R::size("GATEHOUSE_CACHE_MAX_ENTRY_BYTES", "1m", "Largest response body the cache stores; larger ones stream through uncached.",
+              &CacheConfig::max_entry_bytes, "a size from 1k to 64m such as 1m", 1024, 64ull << 20),
+      R::duration("GATEHOUSE_CACHE_HEURISTIC_MAX", "0",
+                  "Heuristic freshness (RFC 9111 4.2.2) for responses without expiry: 10% of their age since Last-Modified, at most this; 0 is off.",
+                  &CacheConfig::heuristic_max, ZeroDuration::allowed),
+      R::boolean("GATEHOUSE_CACHE_STORE_SET_COOKIE", "false", "Store responses that carry Set-Cookie.", &CacheConfig::store_set_cookie),
+      R::integer("GATEHOUSE_CACHE_MAX_VARIANTS", "8", "Variants (by Vary) kept per URL.", &CacheConfig::max_variants, 1, 1024),
+  };
+  return rows;
+}
+
+std::span<const SettingRow<RouteCacheConfig>> route_cache_rows() {
+  using R = SettingRows<RouteCacheConfig>;
+  static const std::vector<SettingRow<RouteCacheConfig>> rows{
+      R::boolean("CACHE", "false", "Cache the route's GET responses (RFC 9111 shared cache).", &RouteCacheConfig::enabled),
+      R::duration("CACHE_DEFAULT_TTL", "0", "Lifetime of cacheable responses that give no freshness of their own; 0 is none.",
+                  &RouteCacheConfig::default_ttl, ZeroDuration::allowed),
+      R::duration("CACHE_STALE_ON_ERROR", "0",
+                  "Serve a stale response for up to this long when the upstream fails or answers 5xx, where the response allows it.",
+                  &RouteCacheConfig::stale_on_error, ZeroDuration::allowed),
+  };
+  return rows;
+}
+
+CacheConfig load_cache_config(const EnvMap& env, const Settings& core) {
+  CacheConfig c;
+  apply_settings(cache_rows(), env, c);
+  for (const Route& route : core.routes) {
+    RouteCacheConfig r;
+    apply_settings(route_cache_rows(), env, r, route_variable_prefix(route.name));
+    c.routes.push_back(r);
+  }
+  return c;
+}
+
+}  // namespace gatehouse::cache

@@ -1,0 +1,339 @@
+#include "cache_stage.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "cache_config.hpp"
+#include "cache_control.hpp"
+#include "cache_key.hpp"
+#include "cache_policy.hpp"
+#include "cache_store.hpp"
+#include "gatehouse/header_hygiene.hpp"
+#include "gatehouse/http_date.hpp"
+#include "gatehouse/http_grammar.hpp"
+#include "gatehouse/values.hpp"
+#include "stored_body.hpp"
+
+namespace gatehouse {
+namespace {
+
+using namespace cache;
+
+// What one exchange of a cached route keeps between its hooks.
+struct CacheState final : StageState {
+  std::string key;
+  StoredPtr candidate;        // the stale entry being revalidated
+  std::time_t request_time = 0;
+  std::string_view result = "miss";  // cache= in the access line
+  std::string_view added_conditional;  // the validator field the cache put on the request, if any
+  bool storing = false;       // the response is being copied for the store
+  bool body_complete = false;
+  bool too_large = false;
+  std::string body;
+  std::shared_ptr<StoredResponse> pending;  // the entry being built
+};
+
+// Copies a response body for the store as it streams to the client, up to
+// the entry size limit (past it the copy is dropped and the body streams on).
+class StoreTap final : public BodyFilter {
+ public:
+  StoreTap(CacheState& state, std::uint64_t limit) : state_(state), limit_(limit) {}
+  std::string_view on_data(std::string_view piece) override {
+    if (!state_.too_large) {
+      if (state_.body.size() + piece.size() > limit_) {
+        state_.too_large = true;
+        std::string().swap(state_.body);
+      } else {
+        state_.body.append(piece);
+      }
+    }
+    return piece;
+  }
+  std::string_view on_end() override {
+    state_.body_complete = true;
+    return {};
+  }
+
+ private:
+  CacheState& state_;
+  std::uint64_t limit_;
+};
+
+// Fields a cache never stores (RFC 9111 §3.1): hop-by-hop ones, those the
+// response's Connection names, the framing (the gateway frames what it
+// sends), Age, and those private="..." names for this shared cache.
+Fields storable_fields(const ResponseHead& response, const CacheControl& cc) {
+  Fields f;
+  for (auto field : response) f.insert(field.name, field.value);
+  strip_hop_by_hop(f);
+  f.erase_if([&](const Fields::Field& field) {
+    // Age is the cache's to compute when it serves (the upstream's counts through initial_age).
+    if (iequals_ascii(field.name, "content-length") || iequals_ascii(field.name, "x-request-id") || iequals_ascii(field.name, "age"))
+      return true;
+    return std::any_of(cc.private_fields.begin(), cc.private_fields.end(), [&](const std::string& n) { return iequals_ascii(n, field.name); });
+  });
+  return f;
+}
+
+// A 304's fields replace the stored ones of the same name (RFC 9111 §3.2),
+// but for the framing and the fields never stored.
+std::shared_ptr<StoredResponse> updated(const StoredResponse& old, const ResponseHead& not_modified, std::time_t request_time,
+                                        std::time_t response_time, const PolicySettings& policy) {
+  auto e = std::make_shared<StoredResponse>(old);
+  CacheControl fresh_cc = parse_cache_control(not_modified);
+  Fields incoming = storable_fields(not_modified, fresh_cc);
+  for (auto field : incoming) e->headers.erase(field.name);
+  for (auto field : incoming) e->headers.insert(field.name, field.value);
+  e->cc = parse_cache_control(e->headers);
+  e->request_time = request_time;
+  e->response_time = response_time;
+  e->initial_age = initial_age(e->headers, request_time, response_time);
+  e->lifetime = freshness_lifetime(static_cast<int>(e->status), e->headers, e->cc, response_time, policy);
+  return e;
+}
+
+std::string_view strip_weak(std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; }
+
+// Whether a client's conditional request is answered 304 by `e` (RFC 9110
+// §13.1.2, §13.1.3): If-None-Match by weak comparison, else If-Modified-Since.
+bool not_modified_for(const Fields& request, const StoredResponse& e) {
+  if (request.contains("If-None-Match")) {
+    std::string_view etag = strip_weak(trim(e.headers["ETag"]));
+    if (etag.empty()) return false;
+    bool match = false;
+    request.for_each_value("If-None-Match", [&](std::string_view v) {
+      for_each_list_item(v, [&](std::string_view tag) {
+        match = match || tag == "*" || strip_weak(tag) == etag;
+        return true;
+      });
+    });
+    return match;
+  }
+  auto since = parse_http_date(trim(request["If-Modified-Since"]));
+  auto modified = parse_http_date(trim(e.headers["Last-Modified"]));
+  return since && modified && *modified <= *since;
+}
+
+bool is_unsafe(std::string_view method) { return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE"; }
+
+class CacheStage final : public Stage {
+ public:
+  CacheStage(StageServices& services, std::shared_ptr<const CacheConfig> config, std::shared_ptr<CacheStore> store)
+      : services_(services), config_(std::move(config)), store_(std::move(store)) {}
+  std::string_view name() const override { return "cache"; }
+
+  bool active_for(const Route& route) const override { return route_config(route).enabled; }
+
+  // Decided without waiting: a hit is answered here, a miss goes on.
+  std::optional<Flow> on_request_now(Exchange& ex) override {
+    std::string_view method = ex.request.method_string();
+    auto& state = ex.emplace_state<CacheState>(*this);
+    state.key = primary_key(ex.client_tls, ex.info.host == "-" ? ex.host : ex.info.host, ex.target.path_and_query());
+    if (method != "GET" && method != "HEAD") {
+      state.result = "-";
+      return Flow::next;
+    }
+    // A body on a GET is forwarded, never skipped to serve a hit: the
+    // connection must not be reused with its bytes unread.
+    if (ex.request_framing.has_body) {
+      state.result = "bypass";
+      return Flow::next;
+    }
+    state.request_time = now();
+    CacheControl req_cc = parse_cache_control(ex.request);
+    bool pragma_no_cache = false;
+    ex.request.for_each_value("Pragma", [&](std::string_view v) {
+      for_each_list_item(v, [&](std::string_view d) {
+        pragma_no_cache = pragma_no_cache || iequals_ascii(d, "no-cache");
+        return true;
+      });
+    });
+    StoredPtr entry = store_->find(state.key, [&](const std::string& name) { return vary_value(ex.request, name); });
+    if (entry) {
+      std::int64_t age = current_age(entry->initial_age, entry->response_time, state.request_time);
+      Use use = decide(req_cc, pragma_no_cache, entry->cc, entry->lifetime, age);
+      // stale-while-revalidate is served only once its background refresh is built: until then, revalidated.
+      if (use == Use::fresh || use == Use::stale_by_request) {
+        state.result = use == Use::fresh ? "hit" : "stale";
+        // RFC 9211: a stale hit has a negative ttl.
+        serve(ex, entry, age, fmt::format("Gatehouse; hit; ttl={}", entry->lifetime - age));
+        return Flow::answered;
+      }
+      if (req_cc.only_if_cached) return not_in_cache(ex, state);
+      state.candidate = entry;
+      state.result = "revalidated";
+      // The cache's own conditional, unless the client sent one of its own.
+      if (!ex.request.contains("If-None-Match") && !ex.request.contains("If-Modified-Since")) {
+        if (auto etag = entry->headers["ETag"]; !etag.empty()) {
+          ex.request.set("If-None-Match", etag);
+          state.added_conditional = "If-None-Match";
+        } else if (auto modified = entry->headers["Last-Modified"]; !modified.empty()) {
+          ex.request.set("If-Modified-Since", modified);
+          state.added_conditional = "If-Modified-Since";
+        }
+      }
+      return Flow::next;
+    }
+    if (req_cc.only_if_cached) return not_in_cache(ex, state);
+    return Flow::next;
+  }
+
+  bool has_response_head_hook() const override { return true; }
+  bool on_response_head_now(Exchange& ex) override {
+    auto* state = ex.state<CacheState>(*this);
+    if (!state || state->result == "-" || state->result == "bypass" || state->result == "hit" || state->result == "stale" ||
+        state->result == "only-if-cached")
+      return true;
+    std::time_t response_time = now();
+    unsigned status = ex.response.result_int();
+    if (state->candidate && status == 304) {
+      auto fresh = updated(*state->candidate, ex.response, state->request_time, response_time, policy_for(*ex.route));
+      StoredPtr entry = fresh;
+      store_->insert(entry);
+      ex.take_response_body();  // a 304's (empty) body
+      // The client asked unconditionally: it gets the whole stored response.
+      if (!state->added_conditional.empty()) ex.request.erase(state->added_conditional);
+      serve(ex, entry, current_age(entry->initial_age, entry->response_time, response_time), "Gatehouse; fwd=stale; fwd-status=304");
+      return true;
+    }
+    if (state->candidate) state->result = "miss";  // the upstream sent a new response
+    start_storing(ex, *state, response_time);
+    return true;
+  }
+
+  void on_complete(Exchange& ex, const Outcome& outcome) noexcept override {
+    auto* state = ex.state<CacheState>(*this);
+    if (!state) return;
+    try {
+      if (is_unsafe(ex.request.method_string()) && outcome.status >= 200 && outcome.status < 400) invalidate(ex, *state);
+      if (state->storing && outcome.ending == Outcome::Ending::delivered && state->body_complete && !state->too_large) {
+        state->pending->body = std::move(state->body);
+        store_->insert(std::move(state->pending));
+      }
+    } catch (const std::exception&) {
+      // A failed store costs a later miss, nothing more.
+    }
+    if (state->result != "-") ex.info.cache = state->result;
+  }
+
+ private:
+  const RouteCacheConfig& route_config(const Route& route) const {
+    static const RouteCacheConfig off;
+    auto index = static_cast<std::size_t>(&route - services_.settings.routes.data());
+    return index < config_->routes.size() ? config_->routes[index] : off;
+  }
+  PolicySettings policy_for(const Route& route) const {
+    PolicySettings p;
+    p.heuristic_max_seconds = std::chrono::duration_cast<std::chrono::seconds>(config_->heuristic_max).count();
+    p.store_set_cookie = config_->store_set_cookie;
+    auto ttl = route_config(route).default_ttl;
+    if (ttl.count() > 0) p.default_ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl).count();
+    return p;
+  }
+  static std::time_t now() { return std::time(nullptr); }
+
+  // Answers from `entry`: its status, fields and body, with Age.
+  void serve(Exchange& ex, const StoredPtr& entry, std::int64_t age, std::string cache_status) {
+    if (not_modified_for(ex.request, *entry) && entry->status == 200) {
+      ex.answer(http::status::not_modified, "", "");
+      ex.response.erase("Content-Type");
+      for (std::string_view name : {"Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Vary", "Last-Modified"})
+        entry->headers.for_each_value(name, [&](std::string_view v) { ex.response.insert(name, v); });
+    } else {
+      ex.response.reset();
+      ex.response.result(entry->status);
+      ex.response.reason(entry->reason);
+      for (auto field : entry->headers) ex.response.insert(field.name, field.value);
+      ex.set_response_body(std::make_unique<StoredBody>(entry), entry->body.size());
+    }
+    ex.response.set("Age", std::to_string(std::max<std::int64_t>(age, 0)));
+    ex.response.set("Cache-Status", cache_status);
+  }
+
+  Flow not_in_cache(Exchange& ex, CacheState& state) {
+    state.result = "only-if-cached";
+    ex.answer(http::status::gateway_timeout,
+              R"({"type":"about:blank","title":"Not in the cache","status":504,"detail":"only-if-cached: no stored response fits this request"})",
+              "application/problem+json");
+    ex.response.set("Cache-Status", "Gatehouse; fwd=miss; detail=\"only-if-cached\"");
+    return Flow::answered;
+  }
+
+  void start_storing(Exchange& ex, CacheState& state, std::time_t response_time) {
+    const ResponseHead& res = ex.response;
+    CacheControl req_cc = parse_cache_control(ex.request), res_cc = parse_cache_control(res);
+    PolicySettings policy = policy_for(*ex.route);
+    NotStored why = ex.is_head() ? NotStored::method
+                                 : may_store({ex.request.method_string(), ex.request, req_cc, static_cast<int>(res.result_int()), res, res_cc},
+                                             policy);
+    std::string_view fwd = state.candidate ? "stale" : "uri-miss";
+    if (why == NotStored::none && ex.response_length && *ex.response_length > config_->max_entry_bytes) why = NotStored::no_freshness;
+    if (why != NotStored::none) {
+      bool too_large = why == NotStored::no_freshness && ex.response_length && *ex.response_length > config_->max_entry_bytes;
+      ex.response.set("Cache-Status", fmt::format("Gatehouse; fwd={}; detail=\"{}\"", fwd, too_large ? "too large" : not_stored_text(why)));
+      return;
+    }
+    auto entry = std::make_shared<StoredResponse>();
+    entry->key = state.key;
+    for (const std::string& name : vary_names(res)) entry->vary.emplace_back(name, vary_value(ex.request, name));
+    entry->status = res.result_int();
+    entry->reason = std::string(res.reason());
+    entry->headers = storable_fields(res, res_cc);
+    entry->request_time = state.request_time;
+    entry->response_time = response_time;
+    entry->initial_age = initial_age(res, state.request_time, response_time);
+    entry->lifetime = freshness_lifetime(static_cast<int>(entry->status), res, res_cc, response_time, policy);
+    entry->cc = res_cc;
+    state.pending = std::move(entry);
+    state.storing = true;
+    ex.add_response_filter(*this, std::make_unique<StoreTap>(state, config_->max_entry_bytes));
+    ex.response.set("Cache-Status", fmt::format("Gatehouse; fwd={}; stored", fwd));
+  }
+
+  // A successful unsafe request makes the stored responses for its URL, and
+  // for its Location and Content-Location on the same host, stale: they go
+  // (RFC 9111 §4.4).
+  void invalidate(Exchange& ex, const CacheState& state) {
+    store_->erase(state.key);
+    std::string origin = primary_key(ex.client_tls, ex.info.host == "-" ? ex.host : ex.info.host, "");
+    for (std::string_view name : {"Location", "Content-Location"}) {
+      std::string_view where = trim(ex.response[name]);
+      if (where.starts_with("/") && !where.starts_with("//")) store_->erase(origin + std::string(where));
+      else if (where.starts_with(origin) && (where.size() == origin.size() || where[origin.size()] == '/'))
+        store_->erase(std::string(where));
+    }
+  }
+
+  StageServices& services_;
+  std::shared_ptr<const CacheConfig> config_;
+  std::shared_ptr<CacheStore> store_;
+};
+
+class CacheFactory final : public StageFactory {
+ public:
+  std::string_view name() const override { return "cache"; }
+  std::span<const SettingInfo> global_settings() const override { return global_docs_; }
+  std::span<const SettingInfo> route_settings() const override { return route_docs_; }
+  void configure(const EnvMap& env, const Settings& core) override {
+    auto config = std::make_shared<CacheConfig>(load_cache_config(env, core));
+    store_ = std::make_shared<CacheStore>(config->max_bytes, static_cast<std::size_t>(config->max_variants));
+    config_ = std::move(config);
+  }
+  std::unique_ptr<Stage> create(StageServices& services) const override {
+    // One store for all workers, sharded: a response fetched by one is a hit for every other.
+    return std::make_unique<CacheStage>(services, config_, store_);
+  }
+
+ private:
+  std::vector<SettingInfo> global_docs_ = docs_of(cache_rows());
+  std::vector<SettingInfo> route_docs_ = docs_of(route_cache_rows());
+  std::shared_ptr<const CacheConfig> config_ = std::make_shared<CacheConfig>();
+  std::shared_ptr<CacheStore> store_ = std::make_shared<CacheStore>(64ull << 20, 8);
+};
+
+}  // namespace
+
+std::unique_ptr<StageFactory> cache_stage_factory() { return std::make_unique<CacheFactory>(); }
+
+}  // namespace gatehouse

@@ -1,0 +1,175 @@
+// The cache as a client and an upstream see it: a real gateway in front of
+// the demo upstream, whose response headers each test sets through
+// /response-headers?Name=value (percent-encoded).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "harness.hpp"
+
+using namespace gatehouse::testing;
+using nlohmann::json;
+
+namespace {
+
+class Cache : public ::testing::Test {
+ protected:
+  DemoUpstream up;
+  Gateway gw{{{"GATEHOUSE_ROUTE_API_PATH", "/"},
+              {"GATEHOUSE_ROUTE_API_UPSTREAM", up.url()},
+              {"GATEHOUSE_ROUTE_API_CACHE", "true"},
+              {"GATEHOUSE_ROUTE_PLAIN_PATH", "/plain"},
+              {"GATEHOUSE_ROUTE_PLAIN_UPSTREAM", up.url()},
+              {"GATEHOUSE_ROUTE_TTL_PATH", "/bytes"},
+              {"GATEHOUSE_ROUTE_TTL_UPSTREAM", up.url()},
+              {"GATEHOUSE_ROUTE_TTL_CACHE", "true"},
+              {"GATEHOUSE_ROUTE_TTL_CACHE_DEFAULT_TTL", "60s"},
+              {"GATEHOUSE_CACHE_MAX_ENTRY_BYTES", "64k"},
+              {"GATEHOUSE_WORKERS", "2"}}};
+
+  Response get(const std::string& target, const std::vector<std::string>& headers = {}) {
+    return http_request(gw.port(), "GET", target, headers);
+  }
+  // The access line of the n-th request (1-based) once it is written.
+  std::string line(std::size_t n) { return gw.wait_for_lines(n).at(n - 1); }
+};
+
+const std::string kFresh = "/response-headers?Cache-Control=max-age%3D60";
+
+TEST_F(Cache, AFreshResponseIsServedFromTheStoreWithAge) {
+  Response first = get(kFresh);
+  Response second = get(kFresh);
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(up.requests(), 1);
+  EXPECT_EQ(second.body, first.body);  // the first request's echo, stored
+  EXPECT_EQ(first.header("Cache-Status"), "Gatehouse; fwd=uri-miss; stored");
+  EXPECT_TRUE(second.header("Cache-Status").starts_with("Gatehouse; hit")) << second.header("Cache-Status");
+  EXPECT_EQ(second.header("Age"), "0");
+  EXPECT_EQ(second.header("Content-Length"), std::to_string(first.body.size()));
+  EXPECT_NE(second.header("X-Request-Id"), first.header("X-Request-Id"));  // each answer its own id
+  EXPECT_NE(line(1).find(" cache=miss "), std::string::npos) << line(1);
+  EXPECT_NE(line(2).find(" cache=hit "), std::string::npos) << line(2);
+}
+
+TEST_F(Cache, AgeCountsTheAgeTheUpstreamGave) {
+  get("/response-headers?Cache-Control=max-age%3D600&Age=100");
+  Response hit = get("/response-headers?Cache-Control=max-age%3D600&Age=100");
+  EXPECT_EQ(up.requests(), 1);
+  EXPECT_GE(std::stoi(hit.header("Age")), 100);
+}
+
+TEST_F(Cache, AResponseToAnAuthorizedRequestIsReusedOnlyWhenItSaysItMayBe) {
+  get(kFresh + "&k=auth", {"Authorization: Bearer alice"});
+  Response bob = get(kFresh + "&k=auth", {"Authorization: Bearer bob"});
+  EXPECT_EQ(up.requests(), 2);
+  EXPECT_EQ(bob.header("Cache-Status"), "Gatehouse; fwd=uri-miss; detail=\"authorization\"");
+  EXPECT_EQ(json::parse(bob.body)["headers"]["authorization"], "Bearer bob");
+
+  const std::string shared = "/response-headers?Cache-Control=public%2C%20max-age%3D60";
+  get(shared, {"Authorization: Bearer alice"});
+  get(shared, {"Authorization: Bearer bob"});
+  EXPECT_EQ(up.requests(), 3);
+}
+
+TEST_F(Cache, NoStorePrivateAndSetCookieAreNotStored) {
+  for (std::string query : {"Cache-Control=no-store%2C%20max-age%3D60", "Cache-Control=private%2C%20max-age%3D60",
+                            "Cache-Control=max-age%3D60&Set-Cookie=s%3D1"}) {
+    int before = up.requests();
+    Response a = get("/response-headers?" + query);
+    get("/response-headers?" + query);
+    EXPECT_EQ(up.requests(), before + 2) << query;
+    EXPECT_NE(a.header("Cache-Status").find("detail="), std::string::npos) << query;
+  }
+  EXPECT_EQ(get(kFresh, {"Cache-Control: no-store"}).header("Cache-Status"), "Gatehouse; fwd=uri-miss; detail=\"request no-store\"");
+}
+
+TEST_F(Cache, VarySelectsAmongVariantsAndVaryStarIsNeverReused) {
+  const std::string varied = "/response-headers?Cache-Control=max-age%3D60&Vary=Accept-Encoding";
+  Response gzip = get(varied, {"Accept-Encoding: gzip"});
+  Response br = get(varied, {"Accept-Encoding: br"});
+  Response gzip_again = get(varied, {"Accept-Encoding: GZIP"});  // normalised: the same variant
+  EXPECT_EQ(up.requests(), 2);
+  EXPECT_EQ(gzip_again.body, gzip.body);
+  EXPECT_NE(br.body, gzip.body);
+
+  const std::string star = "/response-headers?Cache-Control=max-age%3D60&Vary=*";
+  get(star);
+  EXPECT_EQ(get(star).header("Cache-Status"), "Gatehouse; fwd=uri-miss; detail=\"vary *\"");
+  EXPECT_EQ(up.requests(), 4);
+}
+
+TEST_F(Cache, AStaleResponseIsRevalidatedWithItsValidatorAndServedOn304) {
+  const std::string stale = "/response-headers?Cache-Control=max-age%3D0&ETag=%22v1%22";
+  Response first = get(stale);
+  Response again = get(stale);
+  EXPECT_EQ(up.requests(), 2);  // the revalidation went upstream, conditional: the demo answered 304
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, first.body);  // the stored body, not a new one
+  EXPECT_EQ(again.header("Cache-Status"), "Gatehouse; fwd=stale; fwd-status=304");
+  EXPECT_NE(line(2).find(" cache=revalidated "), std::string::npos) << line(2);
+}
+
+TEST_F(Cache, AClientsConditionalRequestIsAnsweredFromTheStore) {
+  const std::string tagged = "/response-headers?Cache-Control=max-age%3D60&ETag=%22v7%22";
+  get(tagged);
+  Response r = get(tagged, {"If-None-Match: W/\"v7\""});
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(r.body, "");
+  EXPECT_EQ(r.header("ETag"), "\"v7\"");
+  EXPECT_EQ(up.requests(), 1);
+}
+
+TEST_F(Cache, RequestDirectivesNoCacheAndOnlyIfCached) {
+  get(kFresh);
+  get(kFresh, {"Cache-Control: no-cache"});
+  EXPECT_EQ(up.requests(), 2);
+  get(kFresh, {"Pragma: no-cache"});
+  EXPECT_EQ(up.requests(), 3);
+  Response none = get("/response-headers?never=stored", {"Cache-Control: only-if-cached"});
+  EXPECT_EQ(none.status, 504);
+  EXPECT_EQ(up.requests(), 3);
+}
+
+TEST_F(Cache, ASuccessfulUnsafeRequestInvalidatesItsUrlAndLocation) {
+  get(kFresh);
+  Response post = http_request(gw.port(), "POST", kFresh, {});
+  EXPECT_EQ(post.status, 200);
+  get(kFresh);
+  EXPECT_EQ(up.requests(), 3);
+
+  // A POST elsewhere whose Location names the stored URL.
+  get(kFresh);
+  EXPECT_EQ(up.requests(), 3);
+  http_request(gw.port(), "POST", "/response-headers?Location=" + std::string("%2Fresponse-headers%3FCache-Control%3Dmax-age%253D60"), {});
+  get(kFresh);
+  EXPECT_EQ(up.requests(), 5);
+}
+
+TEST_F(Cache, AHeadIsAnsweredFromTheStoredGet) {
+  get(kFresh);
+  Client c(gw.port());
+  c.send("HEAD " + kFresh + " HTTP/1.1\r\nHost: test.local\r\n\r\n");
+  auto r = c.read_response(true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(r->header("Cache-Status").starts_with("Gatehouse; hit"));
+  EXPECT_EQ(up.requests(), 1);
+}
+
+TEST_F(Cache, ARouteWithoutTheCacheIsUntouched) {
+  get("/plain/response-headers?Cache-Control=max-age%3D60");
+  Response r = get("/plain/response-headers?Cache-Control=max-age%3D60");
+  EXPECT_EQ(up.requests(), 2);
+  EXPECT_EQ(r.header("Cache-Status"), "");
+}
+
+TEST_F(Cache, TheRoutesDefaultLifetimeAndTheEntrySizeLimit) {
+  get("/bytes/100");
+  get("/bytes/100");
+  EXPECT_EQ(up.requests(), 1);  // no freshness of its own: the route's default TTL
+  Response big = get("/bytes/100000");
+  EXPECT_EQ(big.body.size(), 100000u);
+  get("/bytes/100000");
+  EXPECT_EQ(up.requests(), 3);  // over the 64k entry limit: streamed through, not stored
+}
+
+}  // namespace
