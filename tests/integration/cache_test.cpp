@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <thread>
+
 #include "harness.hpp"
 
 using namespace gatehouse::testing;
@@ -170,6 +172,72 @@ TEST_F(Cache, TheRoutesDefaultLifetimeAndTheEntrySizeLimit) {
   EXPECT_EQ(big.body.size(), 100000u);
   get("/bytes/100000");
   EXPECT_EQ(up.requests(), 3);  // over the 64k entry limit: streamed through, not stored
+}
+
+}  // namespace
+
+namespace {
+
+// Concurrent cold misses through a slow upstream: the route gives the
+// demo's /delay/ answers a lifetime, so they are storable.
+class CacheCollapsing : public ::testing::Test {
+ protected:
+  DemoUpstream up;
+  Gateway gw{{{"GATEHOUSE_ROUTE_SLOW_PATH", "/delay"},
+              {"GATEHOUSE_ROUTE_SLOW_UPSTREAM", up.url()},
+              {"GATEHOUSE_ROUTE_SLOW_CACHE", "true"},
+              {"GATEHOUSE_ROUTE_SLOW_CACHE_DEFAULT_TTL", "60s"},
+              {"GATEHOUSE_ROUTE_NOSTORE_PATH", "/slow"},
+              {"GATEHOUSE_ROUTE_NOSTORE_STRIP_PREFIX", "true"},
+              {"GATEHOUSE_ROUTE_NOSTORE_UPSTREAM", up.url()},
+              {"GATEHOUSE_ROUTE_NOSTORE_CACHE", "true"},
+              {"GATEHOUSE_WORKERS", "2"}}};
+
+  std::vector<Response> concurrent_gets(const std::string& target, int n) {
+    std::vector<Response> out(static_cast<std::size_t>(n));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < n; ++i)
+      threads.emplace_back([&, i] { out[static_cast<std::size_t>(i)] = http_request(gw.port(), "GET", target, {}); });
+    for (auto& t : threads) t.join();
+    return out;
+  }
+};
+
+TEST_F(CacheCollapsing, AHundredConcurrentColdGetsReachTheUpstreamOnce) {
+  auto responses = concurrent_gets("/delay/300", 100);
+  EXPECT_EQ(up.requests(), 1);
+  for (const auto& r : responses) {
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, responses[0].body);  // every client the one stored answer
+  }
+  std::size_t collapsed = 0;
+  for (const auto& line : gw.wait_for_lines(100)) collapsed += line.find(" cache=collapsed ") != std::string::npos;
+  EXPECT_EQ(collapsed, 99u);
+}
+
+TEST_F(CacheCollapsing, WaitersOfAResponseThatCannotBeStoredGoUpstreamTogether) {
+  // /slow has no lifetime (no default TTL): never stored. Its waiters are
+  // released when the leader's head arrives, and all go upstream at once.
+  auto start = std::chrono::steady_clock::now();
+  auto responses = concurrent_gets("/slow/delay/500", 20);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(up.requests(), 20);
+  // One after another would be 10 s; waiting out the collapse wait, over 5 s.
+  EXPECT_LT(took, std::chrono::seconds(3));
+  for (const auto& r : responses) EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(CacheCollapsing, WaitersAreReleasedWhenTheLeadersHeadSaysItCannotBeStored) {
+  // The leader's client reads nothing: its 8 MB body sits in socket buffers
+  // and the leader never completes. Its head already says "not stored".
+  Client leader(gw.port());
+  leader.send("GET /slow/bytes/8000000 HTTP/1.1\r\nHost: test.local\r\n\r\n");
+  for (int i = 0; i < 200 && up.requests() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto start = std::chrono::steady_clock::now();
+  auto responses = concurrent_gets("/slow/bytes/8000000", 3);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(3)) << "the waiters sat out the 5 s collapse wait";
+  for (const auto& r : responses) EXPECT_EQ(r.body.size(), 8000000u);
 }
 
 }  // namespace

@@ -15,6 +15,9 @@ std::span<const SettingRow<CacheConfig>> cache_rows() {
                   "Heuristic freshness (RFC 9111 4.2.2) for responses without expiry: 10% of their age since Last-Modified, at most this; 0 is off.",
                   &CacheConfig::heuristic_max, ZeroDuration::allowed),
       R::boolean("GATEHOUSE_CACHE_STORE_SET_COOKIE", "false", "Store responses that carry Set-Cookie.", &CacheConfig::store_set_cookie),
+      R::duration("GATEHOUSE_CACHE_COLLAPSE_WAIT", "5s",
+                  "How long concurrent misses for one URL wait for the one that went upstream; 0 sends each upstream.",
+                  &CacheConfig::collapse_wait, ZeroDuration::allowed),
       R::integer("GATEHOUSE_CACHE_MAX_VARIANTS", "8", "Variants (by Vary) kept per URL.", &CacheConfig::max_variants, 1, 1024),
   };
   return rows;

@@ -22,6 +22,7 @@ struct CacheConfig {
   Millis heuristic_max{0};  // 0: no heuristic freshness
   bool store_set_cookie = false;
   std::int64_t max_variants = 8;
+  Millis collapse_wait{5000};  // 0: no collapsing
   std::vector<RouteCacheConfig> routes;
 };
 

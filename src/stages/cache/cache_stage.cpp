@@ -9,6 +9,7 @@
 #include "cache_key.hpp"
 #include "cache_policy.hpp"
 #include "cache_store.hpp"
+#include "collapser.hpp"
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/http_date.hpp"
 #include "gatehouse/http_grammar.hpp"
@@ -32,6 +33,10 @@ struct CacheState final : StageState {
   bool too_large = false;
   std::string body;
   std::shared_ptr<StoredResponse> pending;  // the entry being built
+  // A miss either leads its key (others wait for it) or waits for the leader.
+  // Declared last: the lead is given up (waking the waiters) after the rest goes.
+  std::shared_ptr<Collapser::Waiter> waiter;
+  Collapser::Lead lead;
 };
 
 // Copies a response body for the store as it streams to the client, up to
@@ -119,8 +124,9 @@ bool is_unsafe(std::string_view method) { return method == "POST" || method == "
 
 class CacheStage final : public Stage {
  public:
-  CacheStage(StageServices& services, std::shared_ptr<const CacheConfig> config, std::shared_ptr<CacheStore> store)
-      : services_(services), config_(std::move(config)), store_(std::move(store)) {}
+  CacheStage(StageServices& services, std::shared_ptr<const CacheConfig> config, std::shared_ptr<CacheStore> store,
+             std::shared_ptr<Collapser> collapser)
+      : services_(services), config_(std::move(config)), store_(std::move(store)), collapser_(std::move(collapser)) {}
   std::string_view name() const override { return "cache"; }
 
   bool active_for(const Route& route) const override { return route_config(route).enabled; }
@@ -176,14 +182,41 @@ class CacheStage final : public Stage {
       return Flow::next;
     }
     if (req_cc.only_if_cached) return not_in_cache(ex, state);
-    return Flow::next;
+    if (config_->collapse_wait.count() == 0 || req_cc.no_cache || pragma_no_cache) return Flow::next;
+    auto waiter = std::make_shared<Collapser::Waiter>(services_.io.get_executor());
+    state.lead = collapser_->lead_or_wait(state.key, waiter);
+    if (state.lead) return Flow::next;
+    state.waiter = std::move(waiter);
+    return std::nullopt;  // another request for this key is upstream: wait for it in on_request
+  }
+
+  // A collapsed miss: waits (bounded) for the leader, then looks again. A
+  // leader whose response could not be stored wakes its waiters at once, and
+  // they go upstream together.
+  Awaitable<Flow> on_request(Exchange& ex) override {
+    auto* state = ex.state<CacheState>(*this);
+    std::shared_ptr<Collapser::Waiter> waiter = std::move(state->waiter);
+    waiter->timer.expires_after(config_->collapse_wait);
+    auto [ec] = co_await waiter->timer.async_wait(use_nothrow);
+    if (!ec) collapser_->leave(state->key, waiter);  // the wait ran out
+    StoredPtr entry = store_->find(state->key, [&](const std::string& name) { return vary_value(ex.request, name); });
+    if (entry) {
+      std::time_t now_time = now();
+      std::int64_t age = current_age(entry->initial_age, entry->response_time, now_time);
+      if (decide(parse_cache_control(ex.request), false, entry->cc, entry->lifetime, age) == Use::fresh) {
+        state->result = "collapsed";
+        serve(ex, entry, age, fmt::format("Gatehouse; hit; ttl={}; collapsed", entry->lifetime - age));
+        co_return Flow::answered;
+      }
+    }
+    co_return Flow::next;
   }
 
   bool has_response_head_hook() const override { return true; }
   bool on_response_head_now(Exchange& ex) override {
     auto* state = ex.state<CacheState>(*this);
     if (!state || state->result == "-" || state->result == "bypass" || state->result == "hit" || state->result == "stale" ||
-        state->result == "only-if-cached")
+        state->result == "only-if-cached" || state->result == "collapsed")
       return true;
     std::time_t response_time = now();
     unsigned status = ex.response.result_int();
@@ -214,6 +247,7 @@ class CacheStage final : public Stage {
     } catch (const std::exception&) {
       // A failed store costs a later miss, nothing more.
     }
+    state->lead.done();  // stored or not, the waiters look again now
     if (state->result != "-") ex.info.cache = state->result;
   }
 
@@ -270,6 +304,7 @@ class CacheStage final : public Stage {
     std::string_view fwd = state.candidate ? "stale" : "uri-miss";
     if (why == NotStored::none && ex.response_length && *ex.response_length > config_->max_entry_bytes) why = NotStored::no_freshness;
     if (why != NotStored::none) {
+      state.lead.done();  // nothing will be stored: the waiters go upstream now, together
       bool too_large = why == NotStored::no_freshness && ex.response_length && *ex.response_length > config_->max_entry_bytes;
       ex.response.set("Cache-Status", fmt::format("Gatehouse; fwd={}; detail=\"{}\"", fwd, too_large ? "too large" : not_stored_text(why)));
       return;
@@ -308,6 +343,7 @@ class CacheStage final : public Stage {
   StageServices& services_;
   std::shared_ptr<const CacheConfig> config_;
   std::shared_ptr<CacheStore> store_;
+  std::shared_ptr<Collapser> collapser_;
 };
 
 class CacheFactory final : public StageFactory {
@@ -322,7 +358,7 @@ class CacheFactory final : public StageFactory {
   }
   std::unique_ptr<Stage> create(StageServices& services) const override {
     // One store for all workers, sharded: a response fetched by one is a hit for every other.
-    return std::make_unique<CacheStage>(services, config_, store_);
+    return std::make_unique<CacheStage>(services, config_, store_, collapser_);
   }
 
  private:
@@ -330,6 +366,7 @@ class CacheFactory final : public StageFactory {
   std::vector<SettingInfo> route_docs_ = docs_of(route_cache_rows());
   std::shared_ptr<const CacheConfig> config_ = std::make_shared<CacheConfig>();
   std::shared_ptr<CacheStore> store_ = std::make_shared<CacheStore>(64ull << 20, 8);
+  std::shared_ptr<Collapser> collapser_ = std::make_shared<Collapser>();
 };
 
 }  // namespace
