@@ -88,6 +88,15 @@ struct ProcessStats {
   static ProcessStats read_self();
 };
 
+// A metric family a stage keeps itself (the cache's shared store), rendered
+// with the others: samples are label text (`route="api",result="hit"`) and value.
+struct StageMetricFamily {
+  std::string name;  // counters end in _total
+  std::string type;  // "counter" or "gauge"
+  std::string help;
+  std::vector<std::pair<std::string, std::string>> samples;
+};
+
 struct ExpositionInput {
   const MetricsShard& totals;
   const std::vector<std::string>& route_names;  // by route id
@@ -97,6 +106,7 @@ struct ExpositionInput {
   std::uint64_t error_reports_dropped = 0;
   std::uint64_t error_reports_failed = 0;
   std::uint64_t error_reports_grouped = 0;
+  std::vector<StageMetricFamily> stage_families{};
 };
 
 enum class ExpositionFormat { prometheus_0_0_4, openmetrics_1_0_0 };

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gatehouse/dotenv.hpp"
+#include "gatehouse/metrics.hpp"
 #include "gatehouse/schema.hpp"
 #include "gatehouse/settings.hpp"
 #include "gatehouse/stage.hpp"
@@ -51,6 +52,10 @@ class StageFactory {
   virtual void configure(const EnvMap& /*env*/, const Settings& /*core*/) {}
   // One stage object for one worker.
   virtual std::unique_ptr<Stage> create(StageServices& services) const = 0;
+  // Metric families the stage keeps outside the workers' shards (state
+  // shared by all workers), read at each scrape from the admin thread: what
+  // they read must be safe to read from there. `route_names` by route id.
+  virtual std::vector<StageMetricFamily> metric_families(std::span<const std::string> /*route_names*/) const { return {}; }
 };
 
 using StageFactories = std::vector<std::unique_ptr<StageFactory>>;

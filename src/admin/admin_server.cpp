@@ -6,6 +6,7 @@
 #include "gatehouse/health.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/ops_log.hpp"
+#include "gatehouse/stage_factory.hpp"
 #include "gatehouse/worker.hpp"
 
 namespace gatehouse {
@@ -50,6 +51,9 @@ Awaitable<std::string> AdminServer::collect(std::string_view accept, std::string
     totals.merge(copy);
   }
   ExpositionInput in{totals, route_names_, ProcessStats::read_self(), shared_.access_log.dropped_lines()};
+  if (shared_.stages)
+    for (const auto& factory : *shared_.stages)
+      for (auto& family : factory->metric_families(route_names_)) in.stage_families.push_back(std::move(family));
   if (shared_.reporter) {
     in.error_reports_sent = shared_.reporter->sent();
     in.error_reports_dropped = shared_.reporter->dropped();

@@ -146,8 +146,12 @@ std::string render_metrics(const ExpositionInput& in, ExpositionFormat f) {
   for (const auto& [route, v] : m.bytes_out)
     w.sample("gatehouse_http_response_body_bytes_total", fmt::format("route=\"{}\"", w.route(route)), std::to_string(v));
 
-  // Filled in by the cache, idempotency and REST stages when they exist.
-  w.family("gatehouse_cache_lookups_total", "counter", "Cache lookups, by route and result.");
+  // The stages' own families (the cache's), then those of stages still to come.
+  for (const auto& family : in.stage_families) {
+    w.family(family.name, family.type, family.help);
+    for (const auto& [labels, value] : family.samples) w.sample(family.name, labels, value);
+  }
+  // Filled in by the idempotency and REST stages when they exist.
   w.family("gatehouse_idempotency_outcomes_total", "counter", "Idempotency-key outcomes, by route and outcome.");
   w.family("gatehouse_rest_violations_total", "counter", "REST rule violations, by route and rule.");
 

@@ -52,6 +52,24 @@ TEST_F(Cache, AFreshResponseIsServedFromTheStoreWithAge) {
   EXPECT_NE(line(2).find(" cache=hit "), std::string::npos) << line(2);
 }
 
+TEST_F(Cache, LookupsStoresAndSizeAreMetricsThatPromtoolAccepts) {
+  get(kFresh);
+  get(kFresh);
+  get(kFresh, {"Cache-Control: no-cache"});
+  gw.wait_for_lines(3);
+  Response r = http_request(gw.admin_port(), "GET", "/metrics");
+  ASSERT_EQ(r.status, 200);
+  // The no-cache request had no validator to send: it went upstream, got a 200, and stored it again.
+  EXPECT_EQ(metric_sample(r.body, R"(gatehouse_cache_lookups_total{route="api",result="miss"})"), 2);
+  EXPECT_EQ(metric_sample(r.body, R"(gatehouse_cache_lookups_total{route="api",result="hit"})"), 1);
+  EXPECT_EQ(metric_sample(r.body, R"(gatehouse_cache_stores_total{route="api"})"), 2);
+  EXPECT_EQ(metric_sample(r.body, "gatehouse_cache_entries"), 1);
+  EXPECT_GT(metric_sample(r.body, "gatehouse_cache_bytes"), 100);
+  TempDir dir;
+  std::string file = dir.write("metrics.txt", r.body);
+  EXPECT_EQ(std::system(("promtool check metrics < " + file + " > /dev/null 2>&1").c_str()), 0);
+}
+
 TEST_F(Cache, AgeCountsTheAgeTheUpstreamGave) {
   get("/response-headers?Cache-Control=max-age%3D600&Age=100");
   Response hit = get("/response-headers?Cache-Control=max-age%3D600&Age=100");

@@ -7,6 +7,7 @@
 #include "cache_config.hpp"
 #include "cache_control.hpp"
 #include "cache_key.hpp"
+#include "cache_metrics.hpp"
 #include "cache_policy.hpp"
 #include "cache_store.hpp"
 #include "collapser.hpp"
@@ -125,8 +126,12 @@ bool is_unsafe(std::string_view method) { return method == "POST" || method == "
 class CacheStage final : public Stage {
  public:
   CacheStage(StageServices& services, std::shared_ptr<const CacheConfig> config, std::shared_ptr<CacheStore> store,
-             std::shared_ptr<Collapser> collapser)
-      : services_(services), config_(std::move(config)), store_(std::move(store)), collapser_(std::move(collapser)) {}
+             std::shared_ptr<Collapser> collapser, std::shared_ptr<CacheMetrics> metrics)
+      : services_(services),
+        config_(std::move(config)),
+        store_(std::move(store)),
+        collapser_(std::move(collapser)),
+        metrics_(std::move(metrics)) {}
   std::string_view name() const override { return "cache"; }
 
   bool active_for(const Route& route) const override { return route_config(route).enabled; }
@@ -243,18 +248,23 @@ class CacheStage final : public Stage {
       if (state->storing && outcome.ending == Outcome::Ending::delivered && state->body_complete && !state->too_large) {
         state->pending->body = std::move(state->body);
         store_->insert(std::move(state->pending));
+        metrics_->stored(route_index(*ex.route));
       }
     } catch (const std::exception&) {
       // A failed store costs a later miss, nothing more.
     }
     state->lead.done();  // stored or not, the waiters look again now
-    if (state->result != "-") ex.info.cache = state->result;
+    if (state->result != "-") {
+      ex.info.cache = state->result;
+      metrics_->lookup(route_index(*ex.route), state->result);
+    }
   }
 
  private:
+  std::size_t route_index(const Route& route) const { return static_cast<std::size_t>(&route - services_.settings.routes.data()); }
   const RouteCacheConfig& route_config(const Route& route) const {
     static const RouteCacheConfig off;
-    auto index = static_cast<std::size_t>(&route - services_.settings.routes.data());
+    auto index = route_index(route);
     return index < config_->routes.size() ? config_->routes[index] : off;
   }
   PolicySettings policy_for(const Route& route) const {
@@ -344,6 +354,7 @@ class CacheStage final : public Stage {
   std::shared_ptr<const CacheConfig> config_;
   std::shared_ptr<CacheStore> store_;
   std::shared_ptr<Collapser> collapser_;
+  std::shared_ptr<CacheMetrics> metrics_;
 };
 
 class CacheFactory final : public StageFactory {
@@ -354,11 +365,15 @@ class CacheFactory final : public StageFactory {
   void configure(const EnvMap& env, const Settings& core) override {
     auto config = std::make_shared<CacheConfig>(load_cache_config(env, core));
     store_ = std::make_shared<CacheStore>(config->max_bytes, static_cast<std::size_t>(config->max_variants));
+    metrics_ = std::make_shared<CacheMetrics>(config->routes.size());
     config_ = std::move(config);
   }
   std::unique_ptr<Stage> create(StageServices& services) const override {
     // One store for all workers, sharded: a response fetched by one is a hit for every other.
-    return std::make_unique<CacheStage>(services, config_, store_, collapser_);
+    return std::make_unique<CacheStage>(services, config_, store_, collapser_, metrics_);
+  }
+  std::vector<StageMetricFamily> metric_families(std::span<const std::string> route_names) const override {
+    return metrics_->families(route_names, *store_, *collapser_);
   }
 
  private:
@@ -367,6 +382,7 @@ class CacheFactory final : public StageFactory {
   std::shared_ptr<const CacheConfig> config_ = std::make_shared<CacheConfig>();
   std::shared_ptr<CacheStore> store_ = std::make_shared<CacheStore>(64ull << 20, 8);
   std::shared_ptr<Collapser> collapser_ = std::make_shared<Collapser>();
+  std::shared_ptr<CacheMetrics> metrics_ = std::make_shared<CacheMetrics>(0);
 };
 
 }  // namespace
