@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <thread>
 
 #include "harness.hpp"
@@ -256,6 +257,41 @@ TEST_F(CacheCollapsing, WaitersAreReleasedWhenTheLeadersHeadSaysItCannotBeStored
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_LT(took, std::chrono::seconds(3)) << "the waiters sat out the 5 s collapse wait";
   for (const auto& r : responses) EXPECT_EQ(r.body.size(), 8000000u);
+}
+
+// A stale entry when the upstream is gone: the demo upstream is stopped mid-test.
+class CacheOnError : public ::testing::Test {
+ protected:
+  std::optional<DemoUpstream> up{std::in_place};
+  Gateway gw{{{"GATEHOUSE_ROUTE_API_PATH", "/"},
+              {"GATEHOUSE_ROUTE_API_UPSTREAM", up->url()},
+              {"GATEHOUSE_ROUTE_API_CACHE", "true"},
+              {"GATEHOUSE_ROUTE_GRACE_PATH", "/grace"},
+              {"GATEHOUSE_ROUTE_GRACE_STRIP_PREFIX", "true"},
+              {"GATEHOUSE_ROUTE_GRACE_UPSTREAM", up->url()},
+              {"GATEHOUSE_ROUTE_GRACE_CACHE", "true"},
+              {"GATEHOUSE_ROUTE_GRACE_CACHE_STALE_ON_ERROR", "30s"},
+              {"GATEHOUSE_CONNECT_TIMEOUT", "1s"}}};
+  Response get(const std::string& target) { return http_request(gw.port(), "GET", target, {}); }
+};
+
+TEST_F(CacheOnError, StaleIfErrorServesTheStaleEntryWhenTheUpstreamFails) {
+  const std::string sie = "/response-headers?Cache-Control=max-age%3D0%2C%20stale-if-error%3D60";
+  const std::string strict = "/response-headers?Cache-Control=max-age%3D0%2C%20stale-if-error%3D60%2C%20must-revalidate";
+  const std::string plain = "/response-headers?Cache-Control=max-age%3D0";
+  Response stored = get(sie);
+  get(strict);
+  get(plain);
+  get("/grace" + plain);
+  up.reset();  // the upstream is gone: connections are refused
+
+  Response r = get(sie);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, stored.body);
+  EXPECT_EQ(r.header("Cache-Status"), "Gatehouse; fwd=stale; fwd-status=502; detail=\"stale-if-error\"");
+  EXPECT_EQ(get(strict).status, 502);  // must-revalidate forbids it
+  EXPECT_EQ(get(plain).status, 502);   // no stale-if-error, no grace on this route
+  EXPECT_EQ(get("/grace" + plain).status, 200);  // the route's CACHE_STALE_ON_ERROR
 }
 
 }  // namespace

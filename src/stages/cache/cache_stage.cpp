@@ -235,6 +235,7 @@ class CacheStage final : public Stage {
       serve(ex, entry, current_age(entry->initial_age, entry->response_time, response_time), "Gatehouse; fwd=stale; fwd-status=304");
       return true;
     }
+    if (state->candidate && status >= 500 && serve_stale_on_error(ex, *state, response_time)) return true;
     if (state->candidate) state->result = "miss";  // the upstream sent a new response
     start_storing(ex, *state, response_time);
     return true;
@@ -293,6 +294,23 @@ class CacheStage final : public Stage {
     }
     ex.response.set("Age", std::to_string(std::max<std::int64_t>(age, 0)));
     ex.response.set("Cache-Status", cache_status);
+  }
+
+  // The upstream failed (no answer: the upstream stage's 502/504) or answered
+  // 5xx: the stale entry answers instead, inside its stale-if-error window or
+  // the route's grace (RFC 5861 §4), never where it forbids serving stale.
+  bool serve_stale_on_error(Exchange& ex, CacheState& state, std::time_t now_time) {
+    const StoredResponse& stale = *state.candidate;
+    std::int64_t age = current_age(stale.initial_age, stale.response_time, now_time);
+    auto grace = std::chrono::duration_cast<std::chrono::seconds>(route_config(*ex.route).stale_on_error).count();
+    if (!may_serve_on_error(stale.cc, stale.lifetime, age, grace)) return false;
+    unsigned failed_status = ex.response.result_int();
+    ex.take_response_body();  // the error's body, unsent
+    if (!state.added_conditional.empty()) ex.request.erase(state.added_conditional);
+    state.result = "stale";
+    serve(ex, state.candidate, age,
+          fmt::format("Gatehouse; fwd=stale; fwd-status={}; detail=\"stale-if-error\"", failed_status));
+    return true;
   }
 
   Flow not_in_cache(Exchange& ex, CacheState& state) {
