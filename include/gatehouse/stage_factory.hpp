@@ -1,6 +1,8 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <string>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,13 @@ struct StageServices {
   ErrorReporter* reporter = nullptr;   // null: no tracker configured
 };
 
+// A stage's answer to a request on the admin listener (the cache's purge).
+struct StageAdminAnswer {
+  unsigned status = 200;
+  std::string body;  // JSON
+  std::string allow;  // for a 405: the methods the path takes
+};
+
 // Makes one kind of stage. Lives in the stage's own folder with the stage's
 // settings; the pipeline's order is a list of factories
 // (src/pipeline/default_pipeline.cpp). Adding a stage is its folder and one
@@ -56,9 +65,13 @@ class StageFactory {
   // shared by all workers), read at each scrape from the admin thread: what
   // they read must be safe to read from there. `route_names` by route id.
   virtual std::vector<StageMetricFamily> metric_families(std::span<const std::string> /*route_names*/) const { return {}; }
+  // Answers an admin-listener request whose path the stage owns (never the
+  // public port), on the admin thread; nullopt for paths that are not its.
+  virtual std::optional<StageAdminAnswer> admin(std::string_view /*method*/, std::string_view /*target*/) const { return std::nullopt; }
 };
 
 using StageFactories = std::vector<std::unique_ptr<StageFactory>>;
+
 
 // The default pipeline, in order (src/pipeline/default_pipeline.cpp).
 StageFactories default_stage_factories();

@@ -79,7 +79,16 @@ Awaitable<void> AdminServer::serve(tcp::socket socket) {
     target = target.substr(0, target.find('?'));
     http::response<http::string_body> res{http::status::ok, req.version()};
     res.set(http::field::cache_control, "no-store");
-    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    std::optional<StageAdminAnswer> staged;
+    if (shared_.stages)
+      for (const auto& factory : *shared_.stages)
+        if ((staged = factory->admin(req.method_string(), req.target()))) break;
+    if (staged) {
+      res.result(staged->status);
+      res.set(http::field::content_type, "application/json");
+      if (!staged->allow.empty()) res.set(http::field::allow, staged->allow);
+      res.body() = std::move(staged->body);
+    } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
       res.result(http::status::method_not_allowed);
       res.set(http::field::allow, "GET, HEAD");
     } else if (target == "/metrics") {

@@ -71,6 +71,41 @@ TEST_F(Cache, LookupsStoresAndSizeAreMetricsThatPromtoolAccepts) {
   EXPECT_EQ(std::system(("promtool check metrics < " + file + " > /dev/null 2>&1").c_str()), 0);
 }
 
+TEST_F(Cache, PurgeByTagUrlAndPrefixOnTheAdminListenerOnly) {
+  const std::string tagged = kFresh + "&Cache-Tag=booking-42%2C%20bookings";
+  const std::string other = kFresh + "&Cache-Tag=booking-7%20bookings&k=2";
+  Response first = get(tagged);
+  EXPECT_EQ(first.header("Cache-Tag"), "");  // the upstream's tags are not for clients
+  get(other);
+  EXPECT_EQ(up.requests(), 2);
+
+  // The public port proxies the path like any other: nothing is purged there.
+  http_request(gw.port(), "POST", "/cache/purge?tag=booking-42", {});
+  EXPECT_EQ(up.requests(), 3);
+  EXPECT_TRUE(get(tagged).header("Cache-Status").starts_with("Gatehouse; hit"));
+
+  Response purged = http_request(gw.admin_port(), "POST", "/cache/purge?tag=booking-42", {});
+  EXPECT_EQ(purged.status, 200);
+  EXPECT_EQ(json::parse(purged.body)["purged"], 1);
+  get(tagged);
+  EXPECT_EQ(up.requests(), 4);  // gone: fetched again
+  EXPECT_TRUE(get(other).header("Cache-Status").starts_with("Gatehouse; hit"));
+
+  // One URL (its percent-encoded form, as the key has it), then a prefix.
+  Response by_url = http_request(gw.admin_port(), "POST",
+                                 "/cache/purge?url=http%3A%2F%2Ftest.local%2Fresponse-headers%3FCache-Control%3Dmax-age%253D60"
+                                 "%26Cache-Tag%3Dbooking-7%2520bookings%26k%3D2", {});
+  EXPECT_EQ(json::parse(by_url.body)["purged"], 1) << by_url.body;
+  get(other);
+  EXPECT_EQ(up.requests(), 5);
+  Response by_prefix = http_request(gw.admin_port(), "POST", "/cache/purge?prefix=http%3A%2F%2Ftest.local%2Fresponse", {});
+  EXPECT_EQ(json::parse(by_prefix.body)["purged"], 2);
+
+  EXPECT_EQ(http_request(gw.admin_port(), "GET", "/cache/purge?tag=x").status, 405);
+  EXPECT_EQ(http_request(gw.admin_port(), "POST", "/cache/purge?colour=blue", {}).status, 400);
+  EXPECT_EQ(http_request(gw.admin_port(), "POST", "/cache/purge?url=ftp%3A%2F%2Fx", {}).status, 400);
+}
+
 TEST_F(Cache, AgeCountsTheAgeTheUpstreamGave) {
   get("/response-headers?Cache-Control=max-age%3D600&Age=100");
   Response hit = get("/response-headers?Cache-Control=max-age%3D600&Age=100");

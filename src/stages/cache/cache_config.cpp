@@ -1,5 +1,6 @@
 #include "cache_config.hpp"
 
+#include "gatehouse/http_grammar.hpp"
 #include "gatehouse/schema.hpp"
 
 namespace gatehouse::cache {
@@ -18,6 +19,9 @@ std::span<const SettingRow<CacheConfig>> cache_rows() {
       R::duration("GATEHOUSE_CACHE_COLLAPSE_WAIT", "5s",
                   "How long concurrent misses for one URL wait for the one that went upstream; 0 sends each upstream.",
                   &CacheConfig::collapse_wait, ZeroDuration::allowed),
+      R::checked_text("GATEHOUSE_CACHE_TAG_HEADER", "Cache-Tag",
+                      "Response header whose comma- or space-separated tags a purge by tag names (Surrogate-Key for Fastly's); removed before clients see it.",
+                      &CacheConfig::tag_header, [](std::string_view t) { return is_token(t); }, "a header name such as Cache-Tag or Surrogate-Key"),
       R::integer("GATEHOUSE_CACHE_MAX_VARIANTS", "8", "Variants (by Vary) kept per URL.", &CacheConfig::max_variants, 1, 1024),
   };
   return rows;

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "gatehouse/setting_schema.hpp"
@@ -23,6 +24,7 @@ struct CacheConfig {
   bool store_set_cookie = false;
   std::int64_t max_variants = 8;
   Millis collapse_wait{5000};  // 0: no collapsing
+  std::string tag_header = "Cache-Tag";  // the upstream's tags for purges; never sent to clients
   std::vector<RouteCacheConfig> routes;
 };
 

@@ -9,6 +9,7 @@
 #include "cache_key.hpp"
 #include "cache_metrics.hpp"
 #include "cache_policy.hpp"
+#include "cache_purge.hpp"
 #include "cache_store.hpp"
 #include "collapser.hpp"
 #include "gatehouse/header_hygiene.hpp"
@@ -34,6 +35,7 @@ struct CacheState final : StageState {
   bool too_large = false;
   std::string body;
   std::shared_ptr<StoredResponse> pending;  // the entry being built
+  std::vector<std::string> tags;             // the response's, for purges
   // A miss either leads its key (others wait for it) or waits for the leader.
   // Declared last: the lead is given up (waking the waiters) after the rest goes.
   std::shared_ptr<Collapser::Waiter> waiter;
@@ -119,6 +121,17 @@ bool not_modified_for(const Fields& request, const StoredResponse& e) {
   auto since = parse_http_date(trim(request["If-Modified-Since"]));
   auto modified = parse_http_date(trim(e.headers["Last-Modified"]));
   return since && modified && *modified <= *since;
+}
+
+// Tags separated by commas (Cache-Tag) or spaces (Surrogate-Key).
+void read_tags(std::string_view value, std::vector<std::string>& out) {
+  std::size_t i = 0;
+  while (i < value.size()) {
+    while (i < value.size() && (value[i] == ',' || value[i] == ' ' || value[i] == '\t')) ++i;
+    std::size_t start = i;
+    while (i < value.size() && value[i] != ',' && value[i] != ' ' && value[i] != '\t') ++i;
+    if (i > start) out.emplace_back(value.substr(start, i - start));
+  }
 }
 
 bool is_unsafe(std::string_view method) { return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE"; }
@@ -225,6 +238,11 @@ class CacheStage final : public Stage {
       return true;
     std::time_t response_time = now();
     unsigned status = ex.response.result_int();
+    // The upstream's tags are for purges, not for clients.
+    if (ex.response.contains(config_->tag_header)) {
+      ex.response.for_each_value(config_->tag_header, [&](std::string_view v) { read_tags(v, state->tags); });
+      ex.response.erase(config_->tag_header);
+    }
     if (state->candidate && status == 304) {
       auto fresh = updated(*state->candidate, ex.response, state->request_time, response_time, policy_for(*ex.route));
       StoredPtr entry = fresh;
@@ -348,6 +366,7 @@ class CacheStage final : public Stage {
     entry->initial_age = initial_age(res, state.request_time, response_time);
     entry->lifetime = freshness_lifetime(static_cast<int>(entry->status), res, res_cc, response_time, policy);
     entry->cc = res_cc;
+    entry->tags = std::move(state.tags);
     state.pending = std::move(entry);
     state.storing = true;
     ex.add_response_filter(*this, std::make_unique<StoreTap>(state, config_->max_entry_bytes));
@@ -389,6 +408,9 @@ class CacheFactory final : public StageFactory {
   std::unique_ptr<Stage> create(StageServices& services) const override {
     // One store for all workers, sharded: a response fetched by one is a hit for every other.
     return std::make_unique<CacheStage>(services, config_, store_, collapser_, metrics_);
+  }
+  std::optional<StageAdminAnswer> admin(std::string_view method, std::string_view target) const override {
+    return purge(*store_, method, target);
   }
   std::vector<StageMetricFamily> metric_families(std::span<const std::string> route_names) const override {
     return metrics_->families(route_names, *store_, *collapser_);

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <list>
 #include <memory>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -34,6 +35,7 @@ struct StoredResponse {
   std::int64_t initial_age = 0;   // RFC 9111 §4.2.3 corrected_initial_age
   std::int64_t lifetime = 0;      // freshness lifetime, seconds
   CacheControl cc;                // the response's directives
+  std::vector<std::string> tags;  // from the tag header (GATEHOUSE_CACHE_TAG_HEADER), for purges
 
   std::size_t bytes() const;
 };
@@ -54,6 +56,9 @@ class CacheStore {
   void insert(StoredPtr entry);
   // Removes every variant of `key`; returns how many there were.
   std::size_t erase(std::string_view key);
+  // Removes every entry for which remove(entry) is true; returns how many.
+  template <class Pred>
+  std::size_t erase_if(Pred&& remove);
 
   std::uint64_t bytes() const;
   std::size_t entries() const;
@@ -75,6 +80,23 @@ class CacheStore {
   std::uint64_t shard_budget_;
   std::size_t max_variants_;
 };
+
+template <class Pred>
+std::size_t CacheStore::erase_if(Pred&& remove) {
+  std::size_t n = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    for (auto it = shard->lru.begin(); it != shard->lru.end();) {
+      auto next = std::next(it);
+      if (remove(**it)) {
+        shard->remove(it);
+        ++n;
+      }
+      it = next;
+    }
+  }
+  return n;
+}
 
 template <class VaryOf>
 StoredPtr CacheStore::find(std::string_view key, VaryOf&& vary_of) {
