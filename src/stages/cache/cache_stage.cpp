@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <functional>
 
 #include "cache_config.hpp"
 #include "cache_control.hpp"
@@ -12,9 +13,12 @@
 #include "cache_purge.hpp"
 #include "cache_store.hpp"
 #include "collapser.hpp"
+#include "gatehouse/background_work.hpp"
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/http_date.hpp"
 #include "gatehouse/http_grammar.hpp"
+#include "gatehouse/request_target.hpp"
+#include "gatehouse/upstream_client.hpp"
 #include "gatehouse/values.hpp"
 #include "stored_body.hpp"
 
@@ -31,7 +35,8 @@ struct CacheState final : StageState {
   std::string_view result = "miss";  // cache= in the access line
   std::string_view added_conditional;  // the validator field the cache put on the request, if any
   bool storing = false;       // the response is being copied for the store
-  bool body_complete = false;
+  std::size_t route = 0;
+  Fields vary_source;         // the request's fields as looked up, before any stage edited them (misses only)
   bool too_large = false;
   std::string body;
   std::shared_ptr<StoredResponse> pending;  // the entry being built
@@ -46,7 +51,12 @@ struct CacheState final : StageState {
 // the entry size limit (past it the copy is dropped and the body streams on).
 class StoreTap final : public BodyFilter {
  public:
-  StoreTap(CacheState& state, std::uint64_t limit) : state_(state), limit_(limit) {}
+  // `expected`: the body's Content-Length, when known. The entry is stored
+  // as the body's last piece passes, before it is written to the client, so
+  // that a client that asks again at once finds it (else at the body's end).
+  StoreTap(CacheState& state, std::uint64_t limit, std::optional<std::uint64_t> expected, std::function<void(CacheState&)> finish)
+      : state_(state), limit_(limit), expected_(expected), finish_(std::move(finish)) {}
+
   std::string_view on_data(std::string_view piece) override {
     if (!state_.too_large) {
       if (state_.body.size() + piece.size() > limit_) {
@@ -54,18 +64,27 @@ class StoreTap final : public BodyFilter {
         std::string().swap(state_.body);
       } else {
         state_.body.append(piece);
+        if (expected_ && state_.body.size() == *expected_) finish();
       }
     }
     return piece;
   }
   std::string_view on_end() override {
-    state_.body_complete = true;
+    finish();
     return {};
   }
 
  private:
+  void finish() {
+    if (!finished_) finish_(state_);
+    finished_ = true;
+  }
+
   CacheState& state_;
   std::uint64_t limit_;
+  std::optional<std::uint64_t> expected_;
+  std::function<void(CacheState&)> finish_;
+  bool finished_ = false;
 };
 
 // Fields a cache never stores (RFC 9111 §3.1): hop-by-hop ones, those the
@@ -96,9 +115,26 @@ std::shared_ptr<StoredResponse> updated(const StoredResponse& old, const Respons
   e->cc = parse_cache_control(e->headers);
   e->request_time = request_time;
   e->response_time = response_time;
-  e->initial_age = initial_age(e->headers, request_time, response_time);
+  e->initial_age = initial_age(not_modified, request_time, response_time);  // the 304's own Age and Date
   e->lifetime = freshness_lifetime(static_cast<int>(e->status), e->headers, e->cc, response_time, policy);
   return e;
+}
+
+// An entry for `res`, the response to `request`, without its body yet.
+std::shared_ptr<StoredResponse> new_entry(const std::string& key, const Fields& request, const ResponseHead& res, const CacheControl& res_cc,
+                                          std::time_t request_time, std::time_t response_time, const PolicySettings& policy) {
+  auto entry = std::make_shared<StoredResponse>();
+  entry->key = key;
+  for (const std::string& name : vary_names(res)) entry->vary.emplace_back(name, vary_value(request, name));
+  entry->status = res.result_int();
+  entry->reason = std::string(res.reason());
+  entry->headers = storable_fields(res, res_cc);
+  entry->request_time = request_time;
+  entry->response_time = response_time;
+  entry->initial_age = initial_age(res, request_time, response_time);
+  entry->lifetime = freshness_lifetime(static_cast<int>(entry->status), res, res_cc, response_time, policy);
+  entry->cc = res_cc;
+  return entry;
 }
 
 std::string_view strip_weak(std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; }
@@ -134,7 +170,7 @@ void read_tags(std::string_view value, std::vector<std::string>& out) {
   }
 }
 
-bool is_unsafe(std::string_view method) { return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE"; }
+bool is_unsafe(std::string_view method) { return method != "GET" && method != "HEAD" && method != "OPTIONS" && method != "TRACE"; }
 
 class CacheStage final : public Stage {
  public:
@@ -177,7 +213,11 @@ class CacheStage final : public Stage {
     if (entry) {
       std::int64_t age = current_age(entry->initial_age, entry->response_time, state.request_time);
       Use use = decide(req_cc, pragma_no_cache, entry->cc, entry->lifetime, age);
-      // stale-while-revalidate is served only once its background refresh is built: until then, revalidated.
+      if (use == Use::stale_while_revalidate && start_refresh(ex, entry)) {
+        state.result = "stale";
+        serve(ex, entry, age, fmt::format("Gatehouse; hit; ttl={}; detail=\"stale-while-revalidate\"", entry->lifetime - age));
+        return Flow::answered;
+      }
       if (use == Use::fresh || use == Use::stale_by_request) {
         state.result = use == Use::fresh ? "hit" : "stale";
         // RFC 9211: a stale hit has a negative ttl.
@@ -187,6 +227,7 @@ class CacheStage final : public Stage {
       if (req_cc.only_if_cached) return not_in_cache(ex, state);
       state.candidate = entry;
       state.result = "revalidated";
+      state.vary_source = ex.request;
       // The cache's own conditional, unless the client sent one of its own.
       if (!ex.request.contains("If-None-Match") && !ex.request.contains("If-Modified-Since")) {
         if (auto etag = entry->headers["ETag"]; !etag.empty()) {
@@ -200,7 +241,9 @@ class CacheStage final : public Stage {
       return Flow::next;
     }
     if (req_cc.only_if_cached) return not_in_cache(ex, state);
-    if (config_->collapse_wait.count() == 0 || req_cc.no_cache || pragma_no_cache) return Flow::next;
+    state.vary_source = ex.request;
+    // A HEAD is never stored: it does not lead (GETs would wait for nothing), nor wait.
+    if (method == "HEAD" || config_->collapse_wait.count() == 0 || req_cc.no_cache || pragma_no_cache) return Flow::next;
     auto waiter = std::make_shared<Collapser::Waiter>(services_.io.get_executor());
     state.lead = collapser_->lead_or_wait(state.key, waiter);
     if (state.lead) return Flow::next;
@@ -214,9 +257,16 @@ class CacheStage final : public Stage {
   Awaitable<Flow> on_request(Exchange& ex) override {
     auto* state = ex.state<CacheState>(*this);
     std::shared_ptr<Collapser::Waiter> waiter = std::move(state->waiter);
+    // Leaves the key's waiters however the wait ends (woken, timed out, or
+    // the frame destroyed at shutdown): no wake-up may reach a gone worker.
+    struct Leave {
+      Collapser& collapser;
+      const std::string& key;
+      const std::shared_ptr<Collapser::Waiter>& waiter;
+      ~Leave() { collapser.leave(key, waiter); }
+    } leave{*collapser_, state->key, waiter};
     waiter->timer.expires_after(config_->collapse_wait);
-    auto [ec] = co_await waiter->timer.async_wait(use_nothrow);
-    if (!ec) collapser_->leave(state->key, waiter);  // the wait ran out
+    co_await waiter->timer.async_wait(use_nothrow);
     StoredPtr entry = store_->find(state->key, [&](const std::string& name) { return vary_value(ex.request, name); });
     if (entry) {
       std::time_t now_time = now();
@@ -233,45 +283,53 @@ class CacheStage final : public Stage {
   bool has_response_head_hook() const override { return true; }
   bool on_response_head_now(Exchange& ex) override {
     auto* state = ex.state<CacheState>(*this);
-    if (!state || state->result == "-" || state->result == "bypass" || state->result == "hit" || state->result == "stale" ||
-        state->result == "only-if-cached" || state->result == "collapsed")
-      return true;
-    std::time_t response_time = now();
-    unsigned status = ex.response.result_int();
-    // The upstream's tags are for purges, not for clients.
+    if (!state) return true;
+    // The upstream's tags are for purges, never for clients, whatever became of the lookup.
     if (ex.response.contains(config_->tag_header)) {
       ex.response.for_each_value(config_->tag_header, [&](std::string_view v) { read_tags(v, state->tags); });
       ex.response.erase(config_->tag_header);
     }
-    if (state->candidate && status == 304) {
-      auto fresh = updated(*state->candidate, ex.response, state->request_time, response_time, policy_for(*ex.route));
-      StoredPtr entry = fresh;
-      store_->insert(entry);
-      ex.take_response_body();  // a 304's (empty) body
-      // The client asked unconditionally: it gets the whole stored response.
-      if (!state->added_conditional.empty()) ex.request.erase(state->added_conditional);
-      serve(ex, entry, current_age(entry->initial_age, entry->response_time, response_time), "Gatehouse; fwd=stale; fwd-status=304");
+    // RFC 9111 §4.4: a non-error answer to an unsafe method (any method but
+    // GET, HEAD, OPTIONS and TRACE) invalidates as soon as it arrives: before
+    // its client can ask again, and whether or not that client stays.
+    unsigned upstream_status = ex.response.result_int();
+    if (is_unsafe(ex.request.method_string())) {
+      if (ex.request_sent && upstream_status >= 200 && upstream_status < 400) invalidate(ex, *state);
       return true;
     }
+    if (state->result == "-" || state->result == "bypass" || state->result == "hit" || state->result == "stale" ||
+        state->result == "only-if-cached" || state->result == "collapsed")
+      return true;
+    std::time_t response_time = now();
+    unsigned status = ex.response.result_int();
+    if (state->candidate && status == 304) return on_not_modified(ex, *state, response_time);
     if (state->candidate && status >= 500 && serve_stale_on_error(ex, *state, response_time)) return true;
     if (state->candidate) state->result = "miss";  // the upstream sent a new response
     start_storing(ex, *state, response_time);
     return true;
   }
 
-  void on_complete(Exchange& ex, const Outcome& outcome) noexcept override {
-    auto* state = ex.state<CacheState>(*this);
-    if (!state) return;
+  // The response body arrived whole (StoreTap::on_end): stored now, before
+  // the client has read it all, so that a slow client does not keep the
+  // waiters of its key waiting.
+  void finish_storing(CacheState& state) noexcept {
     try {
-      if (is_unsafe(ex.request.method_string()) && outcome.status >= 200 && outcome.status < 400) invalidate(ex, *state);
-      if (state->storing && outcome.ending == Outcome::Ending::delivered && state->body_complete && !state->too_large) {
-        state->pending->body = std::move(state->body);
-        store_->insert(std::move(state->pending));
-        metrics_->stored(route_index(*ex.route));
+      if (state.storing && !state.too_large) {
+        state.pending->body = std::move(state.body);
+        if (state.candidate) store_->replace(state.candidate, std::move(state.pending));
+        else store_->insert(std::move(state.pending));
+        metrics_->stored(state.route);
       }
     } catch (const std::exception&) {
       // A failed store costs a later miss, nothing more.
     }
+    state.storing = false;
+    state.lead.done();
+  }
+
+  void on_complete(Exchange& ex, const Outcome&) noexcept override {
+    auto* state = ex.state<CacheState>(*this);
+    if (!state) return;
     state->lead.done();  // stored or not, the waiters look again now
     if (state->result != "-") {
       ex.info.cache = state->result;
@@ -299,11 +357,14 @@ class CacheStage final : public Stage {
   // Answers from `entry`: its status, fields and body, with Age.
   void serve(Exchange& ex, const StoredPtr& entry, std::int64_t age, std::string cache_status) {
     if (not_modified_for(ex.request, *entry) && entry->status == 200) {
+      ex.take_response_body();
+      ex.response.reset();  // nothing of the upstream's answer (a 304's fields, a 5xx's) stays
       ex.answer(http::status::not_modified, "", "");
       ex.response.erase("Content-Type");
       for (std::string_view name : {"Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Vary", "Last-Modified"})
         entry->headers.for_each_value(name, [&](std::string_view v) { ex.response.insert(name, v); });
     } else {
+      ex.take_response_body();
       ex.response.reset();
       ex.response.result(entry->status);
       ex.response.reason(entry->reason);
@@ -312,6 +373,45 @@ class CacheStage final : public Stage {
     }
     ex.response.set("Age", std::to_string(std::max<std::int64_t>(age, 0)));
     ex.response.set("Cache-Status", cache_status);
+  }
+
+  // A 304 to a revalidation (RFC 9111 §4.3.3, §4.3.4). It refreshes the
+  // candidate only when it validates that very response: the cache's own
+  // validator, or the same ETag. Its fields update the stored ones, but a
+  // 304 saying no-store or private, or adding Set-Cookie, is not stored: the
+  // client at hand is still answered with the validated response (and its
+  // own Set-Cookie), and the entry goes.
+  bool on_not_modified(Exchange& ex, CacheState& state, std::time_t response_time) {
+    const StoredResponse& old = *state.candidate;
+    std::string_view etag = strip_weak(trim(ex.response["ETag"]));
+    // The cache's own conditional asked about this very response; a
+    // client's may have named another (its own copy): then the ETags decide.
+    bool validates = !state.added_conditional.empty() || (!etag.empty() && etag == strip_weak(trim(old.headers["ETag"])));
+    if (!validates) {
+      state.result = "miss";  // the client's own validator: its 304 goes to it as it is
+      ex.response.set("Cache-Status", "Gatehouse; fwd=stale; fwd-status=304; detail=\"client validator\"");
+      return true;
+    }
+    PolicySettings policy = policy_for(*ex.route);
+    auto fresh = updated(old, ex.response, state.request_time, response_time, policy);
+    CacheControl res_cc = parse_cache_control(ex.response);
+    CacheControl req_cc = parse_cache_control(state.vary_source);
+    bool keep = !res_cc.no_store && !res_cc.is_private && !req_cc.no_store &&
+                (policy.store_set_cookie || !ex.response.contains("Set-Cookie"));
+    std::vector<std::string> cookies;
+    ex.response.for_each_value("Set-Cookie", [&](std::string_view c) { cookies.emplace_back(c); });
+    if (!policy.store_set_cookie) fresh->headers.erase("Set-Cookie");
+    StoredPtr entry = fresh;
+    if (keep) store_->replace(state.candidate, entry);
+    else store_->erase(old.key);
+    ex.take_response_body();  // a 304's (empty) body
+    // The client asked unconditionally: it gets the whole stored response.
+    if (!state.added_conditional.empty()) ex.request.erase(state.added_conditional);
+    serve(ex, entry, current_age(entry->initial_age, entry->response_time, response_time), "Gatehouse; fwd=stale; fwd-status=304");
+    if (!policy.store_set_cookie)
+      for (const auto& c : cookies) ex.response.insert("Set-Cookie", c);
+    state.lead.done();
+    return true;
   }
 
   // The upstream failed (no answer: the upstream stage's 502/504) or answered
@@ -329,6 +429,68 @@ class CacheStage final : public Stage {
     serve(ex, state.candidate, age,
           fmt::format("Gatehouse; fwd=stale; fwd-status={}; detail=\"stale-if-error\"", failed_status));
     return true;
+  }
+
+  // What a background refresh owns: its own request head (a copy of the
+  // client's), the response head the upstream's is read into, and the lead
+  // of the key, so that a burst of stale hits refreshes it once.
+  struct Refresh {
+    RequestHead request;
+    ResponseHead response;
+    TextBody no_body;
+    const Route* route;
+    std::string target;
+    StoredPtr entry;
+    Collapser::Lead lead;
+  };
+
+  // Serves stale-while-revalidate (RFC 5861 §3): starts one background
+  // refresh of the entry. False when it cannot start (the key is being
+  // fetched already, or background work is full or draining): the request
+  // then revalidates in the foreground.
+  bool start_refresh(Exchange& ex, const StoredPtr& entry) {
+    Collapser::Lead lead = collapser_->try_lead(entry->key);
+    if (!lead) return false;
+    const Route& route = *ex.route;
+    auto job = std::make_unique<Refresh>(Refresh{ex.request, {}, {}, &route, {}, entry, std::move(lead)});
+    job->target = upstream_path(ex.target.path, route.path_prefix, route.strip_prefix, "");
+    if (ex.target.has_query) job->target.append("?").append(ex.target.query);
+    job->request.erase("If-None-Match");
+    job->request.erase("If-Modified-Since");
+    if (auto etag = entry->headers["ETag"]; !etag.empty()) job->request.set("If-None-Match", etag);
+    else if (auto modified = entry->headers["Last-Modified"]; !modified.empty()) job->request.set("If-Modified-Since", modified);
+    return services_.background.spawn("revalidation", refresh(std::move(job)));
+  }
+
+  Awaitable<void> refresh(std::unique_ptr<Refresh> job) {
+    UpstreamRequest req{job->request, job->response, job->no_body, Framing{}, job->target, !job->route->options.preserve_host};
+    std::time_t request_time = now();
+    UpstreamResult result = co_await services_.upstream.send(*job->route, req);
+    if (!result.ok()) co_return;  // the stale entry stays; its next stale-if-error or expiry decides
+    std::time_t response_time = now();
+    const ResponseHead& res = result.call->head();
+    PolicySettings policy = policy_for(*job->route);
+    if (res.result_int() == 304) {
+      store_->replace(job->entry, updated(*job->entry, res, request_time, response_time, policy));
+      co_return;
+    }
+    CacheControl req_cc = parse_cache_control(job->request), res_cc = parse_cache_control(res);
+    if (may_store({"GET", job->request, req_cc, static_cast<int>(res.result_int()), res, res_cc}, policy) != NotStored::none) {
+      store_->erase(job->entry->key);  // what replaced it may not be kept: the stale one must not be served on
+      co_return;
+    }
+    auto entry = new_entry(job->entry->key, job->request, res, res_cc, request_time, response_time, policy);
+    res.for_each_value(config_->tag_header, [&](std::string_view v) { read_tags(v, entry->tags); });
+    entry->headers.erase(config_->tag_header);
+    std::string piece(kBodyPiece, '\0');
+    while (true) {
+      BodyRead r = co_await result.call->read(asio::buffer(piece));
+      if (!r.ok()) co_return;
+      if (r.size == 0) break;
+      if (entry->body.size() + r.size > config_->max_entry_bytes) co_return;
+      entry->body.append(piece, 0, r.size);
+    }
+    store_->replace(job->entry, std::move(entry));
   }
 
   Flow not_in_cache(Exchange& ex, CacheState& state) {
@@ -355,21 +517,14 @@ class CacheStage final : public Stage {
       ex.response.set("Cache-Status", fmt::format("Gatehouse; fwd={}; detail=\"{}\"", fwd, too_large ? "too large" : not_stored_text(why)));
       return;
     }
-    auto entry = std::make_shared<StoredResponse>();
-    entry->key = state.key;
-    for (const std::string& name : vary_names(res)) entry->vary.emplace_back(name, vary_value(ex.request, name));
-    entry->status = res.result_int();
-    entry->reason = std::string(res.reason());
-    entry->headers = storable_fields(res, res_cc);
-    entry->request_time = state.request_time;
-    entry->response_time = response_time;
-    entry->initial_age = initial_age(res, state.request_time, response_time);
-    entry->lifetime = freshness_lifetime(static_cast<int>(entry->status), res, res_cc, response_time, policy);
-    entry->cc = res_cc;
+    auto entry = new_entry(state.key, state.vary_source.empty() ? ex.request : state.vary_source, res, res_cc, state.request_time,
+                           response_time, policy);
     entry->tags = std::move(state.tags);
     state.pending = std::move(entry);
     state.storing = true;
-    ex.add_response_filter(*this, std::make_unique<StoreTap>(state, config_->max_entry_bytes));
+    state.route = route_index(*ex.route);
+    ex.add_response_filter(*this, std::make_unique<StoreTap>(state, config_->max_entry_bytes, ex.response_length,
+                                                             [this](CacheState& s) { finish_storing(s); }));
     ex.response.set("Cache-Status", fmt::format("Gatehouse; fwd={}; stored", fwd));
   }
 

@@ -60,6 +60,20 @@ void CacheStore::insert(StoredPtr entry) {
   }
 }
 
+void CacheStore::replace(const StoredPtr& old, StoredPtr fresh) {
+  {
+    Shard& s = shard_of(old->key);
+    std::lock_guard lock(s.mutex);
+    if (auto found = s.by_key.find(old->key); found != s.by_key.end())
+      for (auto it : found->second)
+        if (*it == old) {
+          s.remove(it);
+          break;
+        }
+  }
+  insert(std::move(fresh));
+}
+
 std::size_t CacheStore::erase(std::string_view key) {
   Shard& s = shard_of(key);
   std::lock_guard lock(s.mutex);

@@ -54,6 +54,8 @@ class CacheStore {
   // the least recently used entries of its shard past the shard's budget.
   // An entry larger than the shard's budget is not stored.
   void insert(StoredPtr entry);
+  // Stores `fresh` in place of `old` (the variant it revalidated), whatever their Vary values.
+  void replace(const StoredPtr& old, StoredPtr fresh);
   // Removes every variant of `key`; returns how many there were.
   std::size_t erase(std::string_view key);
   // Removes every entry for which remove(entry) is true; returns how many.
@@ -104,7 +106,9 @@ StoredPtr CacheStore::find(std::string_view key, VaryOf&& vary_of) {
   std::lock_guard lock(s.mutex);
   auto it = s.by_key.find(std::string(key));
   if (it == s.by_key.end()) return nullptr;
-  for (auto entry : it->second) {
+  // Newest first: the most recent matching response is used (RFC 9111 §4.1).
+  for (auto variant = it->second.rbegin(); variant != it->second.rend(); ++variant) {
+    auto entry = *variant;
     const StoredResponse& r = **entry;
     bool match = true;
     for (const auto& [name, value] : r.vary)

@@ -13,6 +13,12 @@ Collapser::Lead Collapser::lead_or_wait(std::string_view key, const std::shared_
   return Lead();
 }
 
+Collapser::Lead Collapser::try_lead(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = waiting_.try_emplace(std::string(key));
+  return inserted ? Lead(this, it->first) : Lead();
+}
+
 void Collapser::leave(std::string_view key, const std::shared_ptr<Waiter>& waiter) {
   std::lock_guard lock(mutex_);
   auto it = waiting_.find(std::string(key));

@@ -55,6 +55,8 @@ class Collapser {
   // Leads `key` when nobody does (the returned Lead is set); else registers
   // `waiter`, to be woken when the leader is done, and returns an empty Lead.
   Lead lead_or_wait(std::string_view key, const std::shared_ptr<Waiter>& waiter);
+  // Leads `key` when nobody does; else an empty Lead (nothing registered).
+  Lead try_lead(std::string_view key);
   // A waiter that timed out leaves the key's list.
   void leave(std::string_view key, const std::shared_ptr<Waiter>& waiter);
   // How many requests waited on a leader (gatehouse_cache_collapsed_total).
