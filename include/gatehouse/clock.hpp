@@ -24,4 +24,15 @@ inline Clock::time_point coarse_now() {
   return Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
 }
 
+// A deadline `d` from now, read from the coarse clock and rounded up by its
+// tick, so that it never falls before `d` has passed.
+inline Clock::time_point coarse_deadline(Clock::duration d) {
+  static const Clock::duration tick = [] {
+    timespec res{};
+    clock_getres(CLOCK_MONOTONIC_COARSE, &res);
+    return Clock::duration(std::chrono::seconds(res.tv_sec) + std::chrono::nanoseconds(res.tv_nsec));
+  }();
+  return coarse_now() + tick + d;
+}
+
 }  // namespace gatehouse

@@ -105,7 +105,7 @@ class TimedStream {
   lowest_layer_type& lowest_layer() { return socket_.lowest_layer(); }
 
   void expires_after(std::chrono::steady_clock::duration d) {
-    deadline_ = coarse_now() + d;
+    deadline_ = coarse_deadline(d);
     deadlines_.file(link_, deadline_);
   }
   void expires_never() {
