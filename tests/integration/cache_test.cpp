@@ -275,6 +275,7 @@ class CacheCollapsing : public ::testing::Test {
               {"GATEHOUSE_ROUTE_NOSTORE_CACHE", "true"},
               {"GATEHOUSE_WORKERS", "2"}}};
 
+  Response get_once(const std::string& target) { return http_request(gw.port(), "GET", target, {}); }
   std::vector<Response> concurrent_gets(const std::string& target, int n) {
     std::vector<Response> out(static_cast<std::size_t>(n));
     std::vector<std::thread> threads;
@@ -307,6 +308,16 @@ TEST_F(CacheCollapsing, WaitersOfAResponseThatCannotBeStoredGoUpstreamTogether) 
   // One after another would be 10 s; waiting out the collapse wait, over 5 s.
   EXPECT_LT(took, std::chrono::seconds(3));
   for (const auto& r : responses) EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(CacheCollapsing, AUrlFoundUncacheableIsNotCollapsedForAWhile) {
+  get_once("/slow/delay/800");  // not storable: marked
+  auto start = std::chrono::steady_clock::now();
+  concurrent_gets("/slow/delay/800", 10);
+  auto took = std::chrono::steady_clock::now() - start;
+  // Side by side: one upstream round (0.8 s); collapsed, a leader then the rest: two.
+  EXPECT_LT(took, std::chrono::milliseconds(1300));
+  EXPECT_EQ(up.requests(), 11);
 }
 
 TEST_F(CacheCollapsing, WaitersAreReleasedWhenTheLeadersHeadSaysItCannotBeStored) {

@@ -14,6 +14,7 @@
 #include "cache_store.hpp"
 #include "collapser.hpp"
 #include "gatehouse/background_work.hpp"
+#include "gatehouse/clock.hpp"
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/http_date.hpp"
 #include "gatehouse/http_grammar.hpp"
@@ -244,8 +245,12 @@ class CacheStage final : public Stage {
     state.vary_source = ex.request;
     // A HEAD is never stored: it does not lead (GETs would wait for nothing), nor wait.
     if (method == "HEAD" || config_->collapse_wait.count() == 0 || req_cc.no_cache || pragma_no_cache) return Flow::next;
+    if (collapser_->is_uncacheable(state.key, coarse_now())) return Flow::next;
+    // Most misses lead: they need no waiter (nor its timer).
+    state.lead = collapser_->try_lead(state.key);
+    if (state.lead) return Flow::next;
     auto waiter = std::make_shared<Collapser::Waiter>(services_.io.get_executor());
-    state.lead = collapser_->lead_or_wait(state.key, waiter);
+    state.lead = collapser_->lead_or_wait(state.key, waiter);  // the leader may have finished meanwhile
     if (state.lead) return Flow::next;
     state.waiter = std::move(waiter);
     return std::nullopt;  // another request for this key is upstream: wait for it in on_request
@@ -513,6 +518,10 @@ class CacheStage final : public Stage {
     if (why == NotStored::none && ex.response_length && *ex.response_length > config_->max_entry_bytes) why = NotStored::no_freshness;
     if (why != NotStored::none) {
       state.lead.done();  // nothing will be stored: the waiters go upstream now, together
+      // The response says why (no-store, private, no freshness...): the next
+      // requests for this URL, for a while, do not queue behind each other.
+      if (why != NotStored::request_no_store && why != NotStored::method)
+        collapser_->mark_uncacheable(state.key, coarse_now() + std::chrono::seconds(10));
       bool too_large = why == NotStored::no_freshness && ex.response_length && *ex.response_length > config_->max_entry_bytes;
       ex.response.set("Cache-Status", fmt::format("Gatehouse; fwd={}; detail=\"{}\"", fwd, too_large ? "too large" : not_stored_text(why)));
       return;

@@ -40,6 +40,19 @@ void Collapser::finish(const std::string& key) {
   for (auto& w : woken) asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
 }
 
+void Collapser::mark_uncacheable(std::string_view key, std::chrono::steady_clock::time_point until) {
+  std::lock_guard lock(mutex_);
+  if (uncacheable_.size() >= kMaxMarks) uncacheable_.clear();
+  uncacheable_[std::string(key)] = until;
+}
+
+bool Collapser::is_uncacheable(std::string_view key, std::chrono::steady_clock::time_point now) const {
+  std::lock_guard lock(mutex_);
+  if (uncacheable_.empty()) return false;
+  auto it = uncacheable_.find(std::string(key));
+  return it != uncacheable_.end() && it->second > now;
+}
+
 std::uint64_t Collapser::collapsed() const {
   std::lock_guard lock(mutex_);
   return collapsed_;

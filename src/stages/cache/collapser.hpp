@@ -59,6 +59,11 @@ class Collapser {
   Lead try_lead(std::string_view key);
   // A waiter that timed out leaves the key's list.
   void leave(std::string_view key, const std::shared_ptr<Waiter>& waiter);
+  // A key whose last response could not be stored is not collapsed for a
+  // while (Varnish's hit-for-miss): its requests go upstream at once, side
+  // by side, rather than each waiting for the one before to say "not stored".
+  void mark_uncacheable(std::string_view key, std::chrono::steady_clock::time_point until);
+  bool is_uncacheable(std::string_view key, std::chrono::steady_clock::time_point now) const;
   // How many requests waited on a leader (gatehouse_cache_collapsed_total).
   std::uint64_t collapsed() const;
 
@@ -68,6 +73,9 @@ class Collapser {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Waiter>>> waiting_;  // key -> waiters, while led
   std::uint64_t collapsed_ = 0;
+  // Bounded: past kMaxMarks the marks are forgotten (keys collapse again).
+  static constexpr std::size_t kMaxMarks = 10000;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> uncacheable_;
 };
 
 }  // namespace gatehouse::cache
