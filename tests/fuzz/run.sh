@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(framing response chunked target dotenv settings)
+((${#targets[@]})) || targets=(framing response chunked target dotenv settings cache)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
