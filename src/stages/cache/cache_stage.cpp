@@ -171,6 +171,30 @@ void read_tags(std::string_view value, std::vector<std::string>& out) {
   }
 }
 
+// Moves the upstream's tags (the tag header) into `out`: they are for purges, never for clients.
+void take_tags(Fields& response, std::string_view header, std::vector<std::string>& out) {
+  if (!response.contains(header)) return;
+  response.for_each_value(header, [&](std::string_view v) { read_tags(v, out); });
+  response.erase(header);
+}
+
+// Asks about `e` on `request`: If-None-Match with its ETag, else
+// If-Modified-Since with its Last-Modified. Returns the field set, or "".
+std::string_view add_validator(Fields& request, const StoredResponse& e) {
+  if (auto etag = e.headers["ETag"]; !etag.empty()) {
+    request.set("If-None-Match", etag);
+    return "If-None-Match";
+  }
+  if (auto modified = e.headers["Last-Modified"]; !modified.empty()) {
+    request.set("If-Modified-Since", modified);
+    return "If-Modified-Since";
+  }
+  return {};
+}
+
+// The Host the client asked for (the request's, else the target's authority), as keys use it.
+std::string_view client_host(const Exchange& ex) { return ex.info.host == "-" ? std::string_view(ex.host) : ex.info.host; }
+
 bool is_unsafe(std::string_view method) { return method != "GET" && method != "HEAD" && method != "OPTIONS" && method != "TRACE"; }
 
 class CacheStage final : public Stage {
@@ -190,7 +214,7 @@ class CacheStage final : public Stage {
   std::optional<Flow> on_request_now(Exchange& ex) override {
     std::string_view method = ex.request.method_string();
     auto& state = ex.emplace_state<CacheState>(*this);
-    state.key = primary_key(ex.client_tls, ex.info.host == "-" ? ex.host : ex.info.host, ex.target.path_and_query());
+    state.key = primary_key(ex.client_tls, client_host(ex), ex.target.path_and_query());
     if (method != "GET" && method != "HEAD") {
       state.result = "-";
       return Flow::next;
@@ -230,15 +254,8 @@ class CacheStage final : public Stage {
       state.result = "revalidated";
       state.vary_source = ex.request;
       // The cache's own conditional, unless the client sent one of its own.
-      if (!ex.request.contains("If-None-Match") && !ex.request.contains("If-Modified-Since")) {
-        if (auto etag = entry->headers["ETag"]; !etag.empty()) {
-          ex.request.set("If-None-Match", etag);
-          state.added_conditional = "If-None-Match";
-        } else if (auto modified = entry->headers["Last-Modified"]; !modified.empty()) {
-          ex.request.set("If-Modified-Since", modified);
-          state.added_conditional = "If-Modified-Since";
-        }
-      }
+      if (!ex.request.contains("If-None-Match") && !ex.request.contains("If-Modified-Since"))
+        state.added_conditional = add_validator(ex.request, *entry);
       return Flow::next;
     }
     if (req_cc.only_if_cached) return not_in_cache(ex, state);
@@ -289,24 +306,20 @@ class CacheStage final : public Stage {
   bool on_response_head_now(Exchange& ex) override {
     auto* state = ex.state<CacheState>(*this);
     if (!state) return true;
-    // The upstream's tags are for purges, never for clients, whatever became of the lookup.
-    if (ex.response.contains(config_->tag_header)) {
-      ex.response.for_each_value(config_->tag_header, [&](std::string_view v) { read_tags(v, state->tags); });
-      ex.response.erase(config_->tag_header);
-    }
+    // Whatever became of the lookup, the tags never reach the client.
+    take_tags(ex.response, config_->tag_header, state->tags);
     // RFC 9111 §4.4: a non-error answer to an unsafe method (any method but
     // GET, HEAD, OPTIONS and TRACE) invalidates as soon as it arrives: before
     // its client can ask again, and whether or not that client stays.
-    unsigned upstream_status = ex.response.result_int();
+    unsigned status = ex.response.result_int();
     if (is_unsafe(ex.request.method_string())) {
-      if (ex.request_sent && upstream_status >= 200 && upstream_status < 400) invalidate(ex, *state);
+      if (ex.request_sent && status >= 200 && status < 400) invalidate(ex, *state);
       return true;
     }
     if (state->result == "-" || state->result == "bypass" || state->result == "hit" || state->result == "stale" ||
         state->result == "only-if-cached" || state->result == "collapsed")
       return true;
     std::time_t response_time = now();
-    unsigned status = ex.response.result_int();
     if (state->candidate && status == 304) return on_not_modified(ex, *state, response_time);
     if (state->candidate && status >= 500 && serve_stale_on_error(ex, *state, response_time)) return true;
     if (state->candidate) state->result = "miss";  // the upstream sent a new response
@@ -360,17 +373,16 @@ class CacheStage final : public Stage {
   static std::time_t now() { return std::time(nullptr); }
 
   // Answers from `entry`: its status, fields and body, with Age.
+  // Nothing of an upstream's answer (a 304's fields, a 5xx's, its body) stays.
   void serve(Exchange& ex, const StoredPtr& entry, std::int64_t age, std::string cache_status) {
+    ex.take_response_body();
+    ex.response.reset();
     if (not_modified_for(ex.request, *entry) && entry->status == 200) {
-      ex.take_response_body();
-      ex.response.reset();  // nothing of the upstream's answer (a 304's fields, a 5xx's) stays
       ex.answer(http::status::not_modified, "", "");
       ex.response.erase("Content-Type");
       for (std::string_view name : {"Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Vary", "Last-Modified"})
         entry->headers.for_each_value(name, [&](std::string_view v) { ex.response.insert(name, v); });
     } else {
-      ex.take_response_body();
-      ex.response.reset();
       ex.response.result(entry->status);
       ex.response.reason(entry->reason);
       for (auto field : entry->headers) ex.response.insert(field.name, field.value);
@@ -409,7 +421,6 @@ class CacheStage final : public Stage {
     StoredPtr entry = fresh;
     if (keep) store_->replace(state.candidate, entry);
     else store_->erase(old.key);
-    ex.take_response_body();  // a 304's (empty) body
     // The client asked unconditionally: it gets the whole stored response.
     if (!state.added_conditional.empty()) ex.request.erase(state.added_conditional);
     serve(ex, entry, current_age(entry->initial_age, entry->response_time, response_time), "Gatehouse; fwd=stale; fwd-status=304");
@@ -428,7 +439,6 @@ class CacheStage final : public Stage {
     auto grace = std::chrono::duration_cast<std::chrono::seconds>(route_config(*ex.route).stale_on_error).count();
     if (!may_serve_on_error(stale.cc, stale.lifetime, age, grace)) return false;
     unsigned failed_status = ex.response.result_int();
-    ex.take_response_body();  // the error's body, unsent
     if (!state.added_conditional.empty()) ex.request.erase(state.added_conditional);
     state.result = "stale";
     serve(ex, state.candidate, age,
@@ -462,8 +472,7 @@ class CacheStage final : public Stage {
     if (ex.target.has_query) job->target.append("?").append(ex.target.query);
     job->request.erase("If-None-Match");
     job->request.erase("If-Modified-Since");
-    if (auto etag = entry->headers["ETag"]; !etag.empty()) job->request.set("If-None-Match", etag);
-    else if (auto modified = entry->headers["Last-Modified"]; !modified.empty()) job->request.set("If-Modified-Since", modified);
+    add_validator(job->request, *entry);
     return services_.background.spawn("revalidation", refresh(std::move(job)));
   }
 
@@ -485,8 +494,7 @@ class CacheStage final : public Stage {
       co_return;
     }
     auto entry = new_entry(job->entry->key, job->request, res, res_cc, request_time, response_time, policy);
-    res.for_each_value(config_->tag_header, [&](std::string_view v) { read_tags(v, entry->tags); });
-    entry->headers.erase(config_->tag_header);
+    take_tags(entry->headers, config_->tag_header, entry->tags);
     std::string piece(kBodyPiece, '\0');
     while (true) {
       BodyRead r = co_await result.call->read(asio::buffer(piece));
@@ -515,15 +523,16 @@ class CacheStage final : public Stage {
                                  : may_store({ex.request.method_string(), ex.request, req_cc, static_cast<int>(res.result_int()), res, res_cc},
                                              policy);
     std::string_view fwd = state.candidate ? "stale" : "uri-miss";
-    if (why == NotStored::none && ex.response_length && *ex.response_length > config_->max_entry_bytes) why = NotStored::no_freshness;
+    bool too_large = ex.response_length && *ex.response_length > config_->max_entry_bytes;
+    if (why == NotStored::none && too_large) why = NotStored::no_freshness;
     if (why != NotStored::none) {
       state.lead.done();  // nothing will be stored: the waiters go upstream now, together
       // The response says why (no-store, private, no freshness...): the next
       // requests for this URL, for a while, do not queue behind each other.
       if (why != NotStored::request_no_store && why != NotStored::method)
         collapser_->mark_uncacheable(state.key, coarse_now() + std::chrono::seconds(10));
-      bool too_large = why == NotStored::no_freshness && ex.response_length && *ex.response_length > config_->max_entry_bytes;
-      ex.response.set("Cache-Status", fmt::format("Gatehouse; fwd={}; detail=\"{}\"", fwd, too_large ? "too large" : not_stored_text(why)));
+      std::string_view detail = too_large && why == NotStored::no_freshness ? "too large" : not_stored_text(why);
+      ex.response.set("Cache-Status", fmt::format("Gatehouse; fwd={}; detail=\"{}\"", fwd, detail));
       return;
     }
     auto entry = new_entry(state.key, state.vary_source.empty() ? ex.request : state.vary_source, res, res_cc, state.request_time,
@@ -542,7 +551,7 @@ class CacheStage final : public Stage {
   // (RFC 9111 §4.4).
   void invalidate(Exchange& ex, const CacheState& state) {
     store_->erase(state.key);
-    std::string origin = primary_key(ex.client_tls, ex.info.host == "-" ? ex.host : ex.info.host, "");
+    std::string origin = primary_key(ex.client_tls, client_host(ex), "");
     for (std::string_view name : {"Location", "Content-Location"}) {
       std::string_view where = trim(ex.response[name]);
       if (where.starts_with("/") && !where.starts_with("//")) store_->erase(origin + std::string(where));

@@ -85,30 +85,15 @@ std::size_t CacheStore::erase(std::string_view key) {
 }
 
 std::uint64_t CacheStore::bytes() const {
-  std::uint64_t n = 0;
-  for (const auto& s : shards_) {
-    std::lock_guard lock(s->mutex);
-    n += s->bytes;
-  }
-  return n;
+  return sum_over_shards([](const Shard& s) { return s.bytes; });
 }
 
 std::size_t CacheStore::entries() const {
-  std::size_t n = 0;
-  for (const auto& s : shards_) {
-    std::lock_guard lock(s->mutex);
-    n += s->lru.size();
-  }
-  return n;
+  return sum_over_shards([](const Shard& s) { return s.lru.size(); });
 }
 
 std::uint64_t CacheStore::evictions() const {
-  std::uint64_t n = 0;
-  for (const auto& s : shards_) {
-    std::lock_guard lock(s->mutex);
-    n += s->evictions;
-  }
-  return n;
+  return sum_over_shards([](const Shard& s) { return s.evictions; });
 }
 
 }  // namespace gatehouse::cache

@@ -76,6 +76,16 @@ class CacheStore {
     void remove(std::list<StoredPtr>::iterator it);
   };
   Shard& shard_of(std::string_view key);
+  // The sum of one figure over the shards, each read under its lock.
+  template <class Figure>
+  std::uint64_t sum_over_shards(Figure&& figure) const {
+    std::uint64_t n = 0;
+    for (const auto& s : shards_) {
+      std::lock_guard lock(s->mutex);
+      n += figure(*s);
+    }
+    return n;
+  }
   static bool same_vary(const StoredResponse& a, const StoredResponse& b) { return a.vary == b.vary; }
 
   std::vector<std::unique_ptr<Shard>> shards_;
