@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <atomic>
 #include <list>
 #include <string_view>
 
@@ -19,6 +20,11 @@ namespace gatehouse {
 // gatehouse_background_tasks_total{kind,result}. Cancelled on drain: every
 // running task gets a terminal cancellation (its pending timer or socket
 // operation ends with operation_aborted), and new tasks are refused.
+//
+// A task that records what a request did (an idempotency key's outcome, the
+// renewal of its lease) must not be lost to a drain: it is spawned with
+// AtDrain::finish, runs on through the drain (the drain waits for it, up to
+// its deadline), and is cancelled only when the worker stops.
 class BackgroundWork {
  public:
   BackgroundWork(asio::io_context& io, std::size_t limit, MetricsShard& metrics) : io_(io), limit_(limit), metrics_(metrics) {}
@@ -27,24 +33,34 @@ class BackgroundWork {
 
   // Starts `work` unless the limit is reached or a drain has begun. `kind`
   // names the work in metrics ("revalidation", "outcome").
-  bool spawn(std::string_view kind, Awaitable<void> work);
-  // Cancels every running task and refuses new ones.
+  enum class AtDrain { cancel, finish };
+  bool spawn(std::string_view kind, Awaitable<void> work, AtDrain at_drain = AtDrain::cancel);
+  // The drain began: cancels the tasks that may be cancelled then, and
+  // refuses new ones of that kind.
+  void begin_drain();
+  // Cancels every running task and refuses new ones (the worker stops).
   void cancel_all();
   std::size_t running() const { return tasks_.size(); }
+  // Tasks spawned with AtDrain::finish still running; read by the drain from another thread.
+  std::size_t finishing() const { return finishing_.load(std::memory_order_relaxed); }
 
  private:
   struct Task {
     asio::cancellation_signal signal;
     MetricsShard::BackgroundStats* stats = nullptr;
     bool cancel_requested = false;
+    AtDrain at_drain = AtDrain::cancel;
   };
+  void cancel(Task& task);
   void finished(std::list<Task>::iterator task, std::exception_ptr failure);
 
   asio::io_context& io_;
   std::size_t limit_;
   MetricsShard& metrics_;
   std::list<Task> tasks_;  // stable addresses: each task's signal is bound to its coroutine
-  bool closed_ = false;
+  bool draining_ = false;  // no new AtDrain::cancel tasks
+  bool closed_ = false;    // no new tasks at all
+  std::atomic<std::size_t> finishing_{0};
 };
 
 }  // namespace gatehouse

@@ -62,6 +62,7 @@ struct Exchange {
   std::optional<std::uint64_t> response_length;  // known body length, else chunked/close-delimited
   bool close_connection = false;       // the gateway wants this connection closed after the response
   bool request_sent = false;           // the upstream received the whole request
+  bool request_started = false;        // some of the request may have reached the upstream
   std::string_view failed_stage;       // the stage an exception escaped from, if any
 
   // --- the request body ---------------------------------------------------

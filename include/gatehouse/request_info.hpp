@@ -23,6 +23,8 @@ enum class ErrorCode : std::uint8_t {
   internal,              // EX: an exception escaped a stage (500)
   upstream_5xx,          // U5: the upstream itself answered 5xx (passed on as it is)
   loop_detected,         // LD: the request already passed through this gateway (508)
+  idempotency,           // IK: an Idempotency-Key refused: malformed, missing, in use, reused or outcome unknown (400/409/422)
+  store_unavailable,     // SU: the idempotency store did not answer (503, fail closed)
 };
 
 std::string_view error_code_text(ErrorCode c);         // "UF"

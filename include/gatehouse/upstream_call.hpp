@@ -91,6 +91,8 @@ class UpstreamCall final : public BodySource {
   const std::string& authority() const { return endpoint_.authority; }
   std::int64_t connect_us() const { return connect_us_; }
   bool request_sent() const { return request_complete_; }
+  // Some of the request may have reached the upstream: a write was begun on a connection.
+  bool request_started() const { return request_started_; }
   // From sending the request to the last response byte; unset until the body ended.
   std::int64_t service_us() const { return service_us_; }
 
@@ -122,6 +124,7 @@ class UpstreamCall final : public BodySource {
   std::unique_ptr<UpstreamConnection> conn_;
   bool reused_ = false;
   bool request_complete_ = false;
+  bool request_started_ = false;
   ResponseHead* head_ = nullptr;  // the request's (UpstreamRequest::response)
   bool have_head_ = false;
   bool body_done_ = false;

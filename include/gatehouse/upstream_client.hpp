@@ -21,6 +21,7 @@ struct UpstreamResult {
   // it (so it may have acted).
   std::string endpoint = "-";
   bool request_sent = false;
+  bool request_started = false;  // some of it may have reached an endpoint (a write was begun)
   std::int64_t connect_us = RequestInfo::kUnset;
 
   bool ok() const { return call != nullptr; }

@@ -85,6 +85,8 @@ class Worker {
   void begin_drain();
   // Read from the main thread while draining, hence atomic.
   std::size_t open_connections() const { return open_.load(std::memory_order_relaxed); }
+  // Background tasks that a drain lets finish (recording idempotency outcomes).
+  std::size_t finishing_tasks() const { return background_.finishing(); }
   void run() { io_->run(); }
   void stop() { io_->stop(); }
 

@@ -156,7 +156,14 @@ int run_gateway(const Settings& settings, const StageFactories& stages) {
   // Wait for in-flight requests, up to the deadline. The signal handler is
   // gone now, so a second SIGTERM/SIGINT ends the process at once.
   auto deadline = Clock::now() + settings.drain_timeout;
-  while (open_connections(workers) > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Then for the work that records what those requests did (an idempotency
+  // key's outcome), which outlives each request by a store round trip.
+  auto busy = [&] {
+    std::size_t n = open_connections(workers);
+    for (auto& w : workers) n += w->finishing_tasks();
+    return n;
+  };
+  while (busy() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::size_t left = open_connections(workers);
   if (left > 0) ops_log().warn("drain deadline reached with {} connection{} still open", left, left == 1 ? "" : "s");
 

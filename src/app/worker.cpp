@@ -172,7 +172,7 @@ void Worker::begin_drain() {
       e.lowest->cancel();
     }
   upstream_.close_all_idle();
-  background_.cancel_all();
+  background_.begin_drain();
 }
 
 }  // namespace gatehouse

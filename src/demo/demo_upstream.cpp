@@ -11,6 +11,14 @@
 //   GET  /garbage          answers with bytes that are not HTTP
 //   GET  /stall-body       sends a head promising 1000 bytes, then 10, then stalls
 //   GET  /response-headers?Name=Value&...  JSON as for /, with those response headers added
+//   ANY  /exec/...         an operation with an effect: counts its executions per
+//                          Idempotency-Key and answers JSON {"execution": n, "key",
+//                          "serial"} (serial differs on every execution). Options:
+//                          ?delay=MS before answering, ?status=CODE, ?size=N pads the
+//                          body to N bytes, ?reset=1 resets after reading the body
+//                          (it executed; no answer), ?body_delay=MS sends the head,
+//                          then the body after MS
+//   GET  /__executions?key=K  how many times /exec ran under key K
 //   GET  /__requests       how many requests arrived before this one (not counted),
 //                          how many other connections are open, and how many
 //                          were accepted (not counting those that asked this)
@@ -32,6 +40,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -48,6 +58,9 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 std::atomic<std::uint64_t> g_requests{0};
+std::mutex g_exec_mutex;
+std::map<std::string, int> g_executions;  // by Idempotency-Key ("" for none)
+std::atomic<std::uint64_t> g_exec_serial{0};
 std::atomic<std::int64_t> g_connections{0};
 std::atomic<std::int64_t> g_accepted{0};           // every connection accepted...
 std::atomic<std::int64_t> g_query_connections{0};  // ...of which these began with /__requests (the tests asking)
@@ -194,7 +207,7 @@ asio::awaitable<void> serve(tcp::socket socket) {
     std::string_view route = std::string_view(path).substr(0, path.find('?'));
     bool keep = req.keep_alive();
     if (route != "/__requests" && g_answers_per_connection && answered++ == g_answers_per_connection) co_return;
-    if (route != "/__requests") ++g_requests;
+    if (route != "/__requests" && route != "/__executions") ++g_requests;
     else if (first_request) ++g_query_connections;
     first_request = false;
     bool ok = true;
@@ -221,7 +234,65 @@ asio::awaitable<void> serve(tcp::socket socket) {
       co_await t.async_wait(nothrow);
       co_return;
     }
-    if (route.starts_with("/bytes/")) {
+    if (route.starts_with("/exec/")) {
+      auto options = query_pairs(path);
+      auto option = [&](std::string_view name) -> std::uint64_t {
+        for (const auto& [k, v] : options)
+          if (k == name) return std::strtoull(v.c_str(), nullptr, 10);
+        return 0;
+      };
+      std::string key(req["Idempotency-Key"]);
+      int execution = 0;
+      {
+        std::lock_guard lock(g_exec_mutex);
+        execution = ++g_executions[key];
+      }
+      if (auto ms = option("delay")) {
+        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+        co_await t.async_wait(nothrow);
+      }
+      if (option("reset")) {
+        s.socket().set_option(asio::socket_base::linger(true, 0));
+        co_return;
+      }
+      nlohmann::json j = nlohmann::json::object();
+      j["execution"] = execution;
+      j["key"] = key;
+      j["serial"] = ++g_exec_serial;
+      j["body_bytes"] = received;
+      std::string body = j.dump();
+      if (auto size = option("size"); size > body.size()) body += std::string(size - body.size(), ' ');
+      unsigned status = option("status") ? static_cast<unsigned>(option("status")) : 200;
+      http::response<http::string_body> res{static_cast<http::status>(status), req.version()};
+      res.set(http::field::content_type, "application/json");
+      res.set(http::field::location, "/exec/items/" + std::to_string(j["serial"].get<std::uint64_t>()));
+      res.set(http::field::set_cookie, "session=abc");
+      res.body() = std::move(body);
+      res.keep_alive(keep);
+      res.prepare_payload();
+      if (auto ms = option("body_delay")) {
+        http::response_serializer<http::string_body> sr{res};
+        auto [hec, hn] = co_await http::async_write_header(s, sr, nothrow);
+        if (hec) co_return;
+        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+        co_await t.async_wait(nothrow);
+        auto [bec, bn] = co_await http::async_write(s, sr, nothrow);
+        ok = !bec;
+      } else {
+        auto [wec, wn] = co_await http::async_write(s, res, nothrow);
+        ok = !wec;
+      }
+    } else if (route == "/__executions") {
+      std::string key;
+      for (const auto& [k, v] : query_pairs(path))
+        if (k == "key") key = v;
+      nlohmann::json count = nlohmann::json::object();
+      {
+        std::lock_guard lock(g_exec_mutex);
+        count["count"] = g_executions.contains(key) ? g_executions[key] : 0;
+      }
+      ok = co_await send_json(s, 200, count, keep, req.version());
+    } else if (route.starts_with("/bytes/")) {
       ok = co_await send_bytes(s, number_after(route, "/bytes/"), path.find("chunked") != std::string::npos, keep,
                                req.method() == http::verb::head);
     } else if (route == "/__requests") {

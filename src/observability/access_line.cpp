@@ -10,13 +10,13 @@
 namespace gatehouse {
 
 std::string_view error_code_text(ErrorCode c) {
-  static constexpr std::array<std::string_view, 14> kText{"-",  "NR", "MN", "BR", "TL", "RT", "CC",
-                                                          "UF", "UT", "UR", "UP", "EX", "U5", "LD"};
+  static constexpr std::array<std::string_view, 16> kText{"-",  "NR", "MN", "BR", "TL", "RT", "CC", "UF",
+                                                          "UT", "UR", "UP", "EX", "U5", "LD", "IK", "SU"};
   return kText[static_cast<std::size_t>(c)];
 }
 
 std::string_view error_code_description(ErrorCode c) {
-  static constexpr std::array<std::string_view, 14> kText{"",
+  static constexpr std::array<std::string_view, 16> kText{"",
                                                           "no route",
                                                           "method not allowed",
                                                           "bad request",
@@ -29,7 +29,9 @@ std::string_view error_code_description(ErrorCode c) {
                                                           "bad upstream response",
                                                           "internal error",
                                                           "upstream answered 5xx",
-                                                          "request loop detected"};
+                                                          "request loop detected",
+                                                          "idempotency key refused",
+                                                          "idempotency store unavailable"};
   return kText[static_cast<std::size_t>(c)];
 }
 
@@ -40,6 +42,7 @@ std::string_view error_code_level(ErrorCode c) {
     case ErrorCode::upstream_timeout:
     case ErrorCode::upstream_reset:
     case ErrorCode::upstream_protocol:
+    case ErrorCode::store_unavailable:
     case ErrorCode::internal: return "error";
     default: return "warn";
   }

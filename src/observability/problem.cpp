@@ -18,6 +18,9 @@ Problem problem_for(ErrorCode code) {
     case ErrorCode::upstream_reset: return {502, "/problems/upstream-reset", "Upstream closed the connection", {}};
     case ErrorCode::upstream_protocol: return {502, "/problems/bad-upstream-response", "Upstream sent an invalid response", {}};
     case ErrorCode::loop_detected: return {508, "/problems/loop-detected", "Request loop detected", {}};
+    // The idempotency stage answers with problem types of its own, by case.
+    case ErrorCode::idempotency: return {409, "/problems/idempotency-key-in-use", "Request with this Idempotency-Key in progress", {}};
+    case ErrorCode::store_unavailable: return {503, "/problems/idempotency-store-unavailable", "Idempotency store unavailable", {}};
     case ErrorCode::client_closed:
     case ErrorCode::upstream_5xx:
     case ErrorCode::internal:

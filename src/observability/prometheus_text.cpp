@@ -151,8 +151,7 @@ std::string render_metrics(const ExpositionInput& in, ExpositionFormat f) {
     w.family(family.name, family.type, family.help);
     for (const auto& [labels, value] : family.samples) w.sample(family.name, labels, value);
   }
-  // Filled in by the idempotency and REST stages when they exist.
-  w.family("gatehouse_idempotency_outcomes_total", "counter", "Idempotency-key outcomes, by route and outcome.");
+  // Filled in by the REST stage when it exists.
   w.family("gatehouse_rest_violations_total", "counter", "REST rule violations, by route and rule.");
 
   w.family("gatehouse_error_reports_total", "counter", "Reports to the error tracker, by outcome.");

@@ -3,6 +3,7 @@
 // the pipeline reads and checks the request head before it (framing, limits)
 // and writes exactly one access-log line after it, on every path.
 #include "../stages/cache/cache_stage.hpp"
+#include "../stages/idempotency/idempotency_stage.hpp"
 #include "../stages/observe/observe_stage.hpp"
 #include "../stages/route/route_stage.hpp"
 #include "../stages/upstream/upstream_stage.hpp"
@@ -21,7 +22,9 @@ StageFactories default_stage_factories() {
   //               rejected request never reaches it.
   // GET responses (RFC 9111): after rest, before idempotency and upstream.
   f.push_back(cache_stage_factory());
-  // [idempotency] PUT/PATCH(/POST) keys go here: the last step before the upstream.
+  // Idempotency keys of PUT and PATCH: the last step before the upstream, so
+  // that a request refused earlier never claims a key.
+  f.push_back(idempotency_stage_factory());
   // Terminal: proxies to the route's upstream.
   f.push_back(upstream_stage_factory());
   return f;

@@ -74,6 +74,7 @@ Awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& star
   std::size_t size = req.framing.has_body ? start.size : 0;
   bool last = body.done() || !req.framing.has_body;
   bool head_sent = false;
+  request_started_ = true;
   while (true) {
     auto framed = framing.frame({start.buffer.get(), size}, last);
     std::array<asio::const_buffer, 4> pieces{head_sent ? asio::const_buffer{} : asio::buffer(*head), framed[0], framed[1], framed[2]};

@@ -74,6 +74,7 @@ Awaitable<UpstreamResult> UpstreamClient::send(const Route& route, UpstreamReque
     last = co_await call->run(req, start);
     result.endpoint = endpoint.authority;
     result.request_sent = result.request_sent || call->request_sent();  // any attempt may have acted
+    result.request_started = result.request_started || call->request_started();
     if (call->connect_us() != RequestInfo::kUnset) result.connect_us = call->connect_us();
     switch (last.kind) {
       case AttemptResult::Kind::response: result.call = std::move(call); co_return result;

@@ -165,6 +165,47 @@ int DemoUpstream::connections() const {
   return nlohmann::json::parse(r.body)["connections"].get<int>();
 }
 
+RedisServer::RedisServer(std::vector<std::string> extra) : extra_(std::move(extra)) {
+  port_ = unused_port();
+  start();
+}
+
+void RedisServer::start() {
+  std::vector<std::string> args{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", dir_.path(), "--protected-mode", "no"};
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  process_.emplace("/usr/bin/redis-server", args, Env{}, dir_.path());
+  if (process_->wait_for_output("Ready to accept connections", false, std::chrono::seconds(10)).empty())
+    throw std::runtime_error("redis-server did not start: " + process_->stdout_text() + process_->stderr_text());
+}
+
+void RedisServer::stop() {
+  if (!process_) return;
+  process_->signal(SIGKILL);
+  process_->wait(std::chrono::seconds(5));
+  process_.reset();
+}
+
+void RedisServer::restart() {
+  stop();
+  start();
+}
+
+std::string RedisServer::cli(const std::vector<std::string>& args) const {
+  std::string cmd = "redis-cli -h 127.0.0.1 -p " + std::to_string(port_);
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>&1";
+  std::string out;
+  if (FILE* f = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    pclose(f);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
 TrackerReceiver::TrackerReceiver(const std::string& mode, int delay_ms) {
   process_.emplace("/usr/bin/env", std::vector<std::string>{"node", std::string(GATEHOUSE_SOURCE_DIR) + "/tests/support/tracker/receiver.js"},
                    Env{{"MODE", mode}, {"DELAY_MS", std::to_string(delay_ms)},

@@ -112,6 +112,28 @@ class TrackerReceiver {
   std::uint16_t control_ = 0;
 };
 
+// A real redis-server on a free loopback port: no persistence, no
+// protection from other local users (tests only). Stopped with the object.
+class RedisServer {
+ public:
+  // `extra`: more redis-server options, e.g. {"--requirepass", "s3cret"}.
+  explicit RedisServer(std::vector<std::string> extra = {});
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  // Runs redis-cli against it and returns its output (trimmed).
+  std::string cli(const std::vector<std::string>& args) const;
+  // Stops it (SIGKILL) and starts it again on the same port, empty.
+  void restart();
+  void stop();
+
+ private:
+  void start();
+  TempDir dir_;
+  std::vector<std::string> extra_;
+  std::optional<Process> process_;
+  std::uint16_t port_ = 0;
+};
+
 struct Response {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names

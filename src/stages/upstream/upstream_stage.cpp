@@ -25,6 +25,7 @@ class UpstreamStage final : public Stage {
     ex.info.upstream = result.endpoint;
     ex.info.connect_us = result.connect_us;
     ex.request_sent = result.request_sent;
+    ex.request_started = result.request_started;
     if (result.client_failed) co_return client_failed(ex, result.code, std::move(result.detail));
     if (!result.ok()) {
       ex.response.reset();  // what a failed attempt read of a head is not this answer's

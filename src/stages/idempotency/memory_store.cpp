@@ -1,0 +1,116 @@
+#include "memory_store.hpp"
+
+namespace gatehouse::idempotency {
+
+MemoryStore::Entry* MemoryStore::find(const std::string& key, Clock::time_point now) {
+  auto it = index_.find(key);
+  if (it == index_.end()) return nullptr;
+  if (it->second->expires <= now) {
+    erase(it->second);
+    return nullptr;
+  }
+  lru_.splice(lru_.begin(), lru_, it->second);
+  Entry& e = *it->second;
+  // A holder that stopped renewing (it crashed, or hung): the request may
+  // have run, so the key is not free again; it reads as outcome unknown.
+  if (e.state == KeyState::in_flight && e.lease_until <= now) e.state = KeyState::unknown;
+  return &e;
+}
+
+void MemoryStore::erase(Lru::iterator it) {
+  bytes_ -= it->size();
+  index_.erase(it->key);
+  lru_.erase(it);
+}
+
+void MemoryStore::fit() {
+  // The least recently used go first. An evicted key is forgotten before its
+  // retention ends: size GATEHOUSE_IDEMPOTENCY_MEMORY_MAX_BYTES for the
+  // retention's traffic (the eviction counter says when it is too small).
+  while (bytes_ > max_bytes_ && lru_.size() > 1) {
+    erase(std::prev(lru_.end()));
+    ++evictions_;
+  }
+}
+
+Awaitable<ClaimAnswer> MemoryStore::claim(const std::string& key, const std::string& lease, const std::string& fingerprint, Millis lease_for,
+                                          Millis retention) {
+  ClaimAnswer a;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = Clock::now();
+    if (Entry* e = find(key, now)) {
+      a.kind = ClaimAnswer::Kind::existing;
+      a.state = e->state;
+      a.fingerprint = e->fingerprint;
+      a.body_hash = e->body_hash;
+      if (e->state == KeyState::done) a.response = e->response;
+    } else {
+      lru_.push_front(Entry{key, KeyState::in_flight, lease, fingerprint, {}, {}, now + lease_for, now + retention});
+      index_[key] = lru_.begin();
+      bytes_ += lru_.front().size();
+      fit();
+      a.kind = ClaimAnswer::Kind::claimed;
+    }
+  }
+  co_return a;
+}
+
+Awaitable<ChangeAnswer> MemoryStore::renew(const std::string& key, const std::string& lease, Millis lease_for) {
+  ChangeAnswer a{true, false, {}};
+  {
+    std::lock_guard lock(mutex_);
+    auto now = Clock::now();
+    if (Entry* e = find(key, now); e && e->lease == lease && e->state == KeyState::in_flight) {
+      e->lease_until = now + lease_for;
+      a.held = true;
+    }
+  }
+  co_return a;
+}
+
+Awaitable<ChangeAnswer> MemoryStore::finish(const std::string& key, const std::string& lease, const Finish& outcome, Millis retention) {
+  ChangeAnswer a{true, false, {}};
+  {
+    std::lock_guard lock(mutex_);
+    auto now = Clock::now();
+    // The lease is the fencing token: only the claim's own holder records its
+    // outcome (also after its lease ran out, while no one else holds the key).
+    if (Entry* e = find(key, now); e && e->lease == lease && (e->state == KeyState::in_flight || e->state == KeyState::unknown)) {
+      bytes_ -= e->size();
+      e->state = outcome.state;
+      e->body_hash = outcome.body_hash;
+      e->response = outcome.state == KeyState::done ? outcome.response : std::string();
+      e->expires = now + retention;
+      bytes_ += e->size();
+      fit();
+      a.held = true;
+    }
+  }
+  co_return a;
+}
+
+Awaitable<ChangeAnswer> MemoryStore::release(const std::string& key, const std::string& lease) {
+  ChangeAnswer a{true, false, {}};
+  {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(key);
+    if (it != index_.end() && it->second->lease == lease && it->second->state == KeyState::in_flight) {
+      erase(it->second);
+      a.held = true;
+    }
+  }
+  co_return a;
+}
+
+std::uint64_t MemoryStore::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+std::uint64_t MemoryStore::evictions() const {
+  std::lock_guard lock(mutex_);
+  return evictions_;
+}
+
+}  // namespace gatehouse::idempotency

@@ -1,0 +1,17 @@
+#pragma once
+// What of a response is kept for replay, and the replay itself.
+#include "gatehouse/exchange.hpp"
+#include "idempotency_store.hpp"
+
+namespace gatehouse::idempotency {
+
+// The fields a replay repeats: those that describe the representation or the
+// result (Content-Type, Location, ETag, Link and their kind). Never
+// Set-Cookie (another client's session), hop-by-hop fields, the framing, or
+// the gateway's own (X-Request-Id, Date: the replay gets fresh ones).
+std::vector<std::pair<std::string, std::string>> replayed_fields(const ResponseHead& response);
+
+// Answers `ex` with `stored`, byte for byte, and Idempotent-Replayed: true.
+void answer_replay(Exchange& ex, const StoredResponse& stored);
+
+}  // namespace gatehouse::idempotency

@@ -1,0 +1,174 @@
+// One conformance suite for both idempotency stores: the in-memory one and
+// Redis (a real redis-server). Lease times are short and real: expiry in
+// Redis is Redis' clock, which a test cannot move.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "../../../src/stages/idempotency/memory_store.hpp"
+#include "../../../src/stages/idempotency/redis_store.hpp"
+#include "harness.hpp"
+
+namespace gatehouse::idempotency {
+namespace {
+
+using namespace std::chrono_literals;
+
+class StoreConformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "redis") {
+      redis_.emplace();
+      RedisOptions o;
+      o.endpoint = *parse_redis_url(redis_->url());
+      store_ = std::make_unique<RedisStore>(std::make_unique<RedisClient>(io_.get_executor(), o, nullptr));
+    } else {
+      store_ = std::make_unique<MemoryStore>(64ull << 20);
+    }
+  }
+
+  // Runs one store call to its end.
+  template <class T>
+  T run(Awaitable<T> op) {
+    std::optional<T> out;
+    asio::co_spawn(io_, std::move(op), [&](std::exception_ptr e, T v) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(v);
+    });
+    // Until this call is done: the Redis client's connections keep the loop busy.
+    io_.restart();
+    while (!out) io_.run_one();
+    return std::move(*out);
+  }
+
+  ClaimAnswer claim(const std::string& key, const std::string& lease, Millis lease_for = 5000ms, Millis retention = 60000ms,
+                    const std::string& fp = "fp") {
+    return run(store_->claim(key, lease, fp, lease_for, retention));
+  }
+
+  asio::io_context io_;
+  std::optional<testing::RedisServer> redis_;
+  std::unique_ptr<IdempotencyStore> store_;
+};
+
+TEST_P(StoreConformance, TheFirstClaimWinsAndLaterOnesSeeItInFlight) {
+  EXPECT_EQ(claim("k", "lease-a").kind, ClaimAnswer::Kind::claimed);
+  ClaimAnswer second = claim("k", "lease-b", 5000ms, 60000ms, "fp");
+  EXPECT_EQ(second.kind, ClaimAnswer::Kind::existing);
+  EXPECT_EQ(second.state, KeyState::in_flight);
+  EXPECT_EQ(second.fingerprint, "fp");
+  EXPECT_EQ(claim("other", "lease-c").kind, ClaimAnswer::Kind::claimed);
+}
+
+TEST_P(StoreConformance, AFinishedKeyGivesItsResponseToEveryLaterClaim) {
+  claim("k", "lease-a");
+  std::string blob = encode_response(StoredResponse{201, {{"Location", "/x/1"}}, "{\"id\":1}"});
+  ChangeAnswer f = run(store_->finish("k", "lease-a", Finish{KeyState::done, "bodyhash", blob}, 60000ms));
+  EXPECT_TRUE(f.ok && f.held);
+  for (int i = 0; i < 2; ++i) {
+    ClaimAnswer again = claim("k", "lease-b");
+    EXPECT_EQ(again.kind, ClaimAnswer::Kind::existing);
+    EXPECT_EQ(again.state, KeyState::done);
+    EXPECT_EQ(again.body_hash, "bodyhash");
+    EXPECT_EQ(again.response, blob);
+  }
+}
+
+TEST_P(StoreConformance, AReleasedKeyCanBeClaimedAgain) {
+  claim("k", "lease-a");
+  EXPECT_TRUE(run(store_->release("k", "lease-a")).held);
+  EXPECT_EQ(claim("k", "lease-b").kind, ClaimAnswer::Kind::claimed);
+}
+
+TEST_P(StoreConformance, OnlyTheLeaseHolderChangesTheKey) {
+  claim("k", "lease-a");
+  EXPECT_FALSE(run(store_->release("k", "intruder")).held);
+  EXPECT_FALSE(run(store_->renew("k", "intruder", 5000ms)).held);
+  EXPECT_FALSE(run(store_->finish("k", "intruder", Finish{KeyState::done, "h", "x"}, 60000ms)).held);
+  EXPECT_EQ(claim("k", "lease-b").state, KeyState::in_flight);
+  EXPECT_TRUE(run(store_->renew("k", "lease-a", 5000ms)).held);
+}
+
+TEST_P(StoreConformance, AnExpiredLeaseLeavesTheOutcomeUnknownNeverFree) {
+  claim("k", "lease-a", 150ms);
+  std::this_thread::sleep_for(300ms);
+  ClaimAnswer after = claim("k", "lease-b");
+  EXPECT_EQ(after.kind, ClaimAnswer::Kind::existing);
+  EXPECT_EQ(after.state, KeyState::unknown);
+  EXPECT_FALSE(run(store_->renew("k", "lease-a", 5000ms)).held);
+  // Its holder may still tell what happened, if it comes back.
+  EXPECT_TRUE(run(store_->finish("k", "lease-a", Finish{KeyState::done, "h", "200:0:"}, 60000ms)).held);
+  EXPECT_EQ(claim("k", "lease-c").state, KeyState::done);
+}
+
+TEST_P(StoreConformance, RenewingKeepsTheLeaseAlive) {
+  claim("k", "lease-a", 200ms);
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(run(store_->renew("k", "lease-a", 200ms)).held);
+  }
+  EXPECT_EQ(claim("k", "lease-b").state, KeyState::in_flight);
+}
+
+// The fencing token at work: a slow holder, whose key was forgotten and
+// claimed by another request meanwhile, cannot overwrite that one's result.
+TEST_P(StoreConformance, ASlowHolderCannotOverwriteTheNextHoldersResult) {
+  claim("k", "slow", 5000ms, 200ms);
+  std::this_thread::sleep_for(350ms);  // the key's retention ran out
+  EXPECT_EQ(claim("k", "next").kind, ClaimAnswer::Kind::claimed);
+  // While the next holder is at work, the slow one neither records nor frees the key...
+  EXPECT_FALSE(run(store_->finish("k", "slow", Finish{KeyState::done, "h-slow", "200:0:slow"}, 60000ms)).held);
+  EXPECT_FALSE(run(store_->release("k", "slow")).held);
+  EXPECT_FALSE(run(store_->renew("k", "slow", 5000ms)).held);
+  EXPECT_EQ(claim("k", "reader").state, KeyState::in_flight);
+  // ...and the next holder's result is the one kept.
+  EXPECT_TRUE(run(store_->finish("k", "next", Finish{KeyState::done, "h-next", "201:0:next"}, 60000ms)).held);
+  EXPECT_FALSE(run(store_->finish("k", "slow", Finish{KeyState::done, "h-slow", "200:0:slow"}, 60000ms)).held);
+  ClaimAnswer seen = claim("k", "reader");
+  EXPECT_EQ(seen.state, KeyState::done);
+  EXPECT_EQ(seen.response, "201:0:next");
+}
+
+TEST_P(StoreConformance, KeysAreForgottenAfterTheirRetention) {
+  claim("k", "lease-a", 5000ms, 60000ms);
+  run(store_->finish("k", "lease-a", Finish{KeyState::done, "h", "200:0:"}, 200ms));
+  std::this_thread::sleep_for(350ms);
+  EXPECT_EQ(claim("k", "lease-b").kind, ClaimAnswer::Kind::claimed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::Values("memory", "redis"),
+                         [](const auto& info) { return info.param; });
+
+TEST(RedisStoreUnreachable, AClaimFailsWithTheReason) {
+  asio::io_context io;
+  RedisOptions o;
+  o.endpoint = *parse_redis_url("redis://127.0.0.1:" + std::to_string(testing::unused_port()));
+  RedisStore store(std::make_unique<RedisClient>(io.get_executor(), o, nullptr));
+  std::optional<ClaimAnswer> a;
+  asio::co_spawn(io, store.claim("k", "l", "fp", 1000ms, 1000ms), [&](std::exception_ptr, ClaimAnswer v) { a = std::move(v); });
+  io.run();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->kind, ClaimAnswer::Kind::failed);
+  EXPECT_NE(a->failure.find("Redis unavailable"), std::string::npos) << a->failure;
+}
+
+TEST(MemoryStoreBound, TheLeastRecentlyUsedKeysGoFirst) {
+  MemoryStore store(1 << 20);
+  asio::io_context io;
+  std::string big(300 * 1024, 'b');
+  auto run = [&](auto op) {
+    asio::co_spawn(io, std::move(op), asio::detached);
+    io.restart();
+    io.run();
+  };
+  for (int i = 0; i < 6; ++i) {
+    std::string key = "k" + std::to_string(i);
+    run(store.claim(key, "l", "fp", 5000ms, 60000ms));
+    run(store.finish(key, "l", Finish{KeyState::done, "h", big}, 60000ms));
+  }
+  EXPECT_LE(store.bytes(), 1u << 20);
+  EXPECT_GE(store.evictions(), 3u);
+}
+
+}  // namespace
+}  // namespace gatehouse::idempotency
