@@ -30,10 +30,13 @@ nginx -c "$work/nginx.conf" & pids+=($!)
 
 redis-server --port "$RP" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" > "$work/redis.log" 2>&1 & pids+=($!)
 
+# RETENTION=1s keeps the stores small: what a key costs without the memory a
+# day of keys takes (the default, 24h, makes every keyed request new memory).
 gateway() {  # PORT STORE
   (cd "$work" && exec env -i PATH="$PATH" GATEHOUSE_PORT=$1 GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=1 GATEHOUSE_ADMIN_PORT=off \
     GATEHOUSE_ROUTE_API_PATH=/ GATEHOUSE_ROUTE_API_UPSTREAM=http://127.0.0.1:$UP \
     GATEHOUSE_IDEMPOTENCY_STORE=$2 GATEHOUSE_REDIS_URL=redis://127.0.0.1:$RP GATEHOUSE_IDEMPOTENCY_MEMORY_MAX_BYTES=1g \
+    GATEHOUSE_ROUTE_API_IDEMPOTENCY_RETENTION=${RETENTION:-24h} \
     "$OLDPWD/build/release/gatehouse") > "$work/gatehouse-$2-access.log" 2> "$work/gatehouse-$2.err" &
   pids+=($!)
 }

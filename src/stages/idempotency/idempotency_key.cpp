@@ -14,6 +14,13 @@ constexpr std::size_t kMaxKey = 255;
 
 bool printable(char c) { return c >= 0x20 && c <= 0x7e; }
 
+// Fetched once: OpenSSL 3 looks an implicitly named digest up in its
+// provider store, under a lock, on every init otherwise.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 KeyRead malformed(std::string why) { return KeyRead{KeyRead::Problem::malformed, {}, std::move(why)}; }
 
 }  // namespace
@@ -60,7 +67,7 @@ KeyRead read_idempotency_key(const Fields& request) {
 }
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 unavailable");
+  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr) != 1) throw std::runtime_error("SHA-256 unavailable");
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }

@@ -38,6 +38,7 @@ struct IdemState final : StageState {
   std::uint64_t limit = 0;
   StoredResponse response;
   std::shared_ptr<LeaseKeeper> keeper;
+  std::optional<ClaimAnswer> first_answer;  // claim_now's, for on_request to act on
   ~IdemState() override {
     if (keeper) keeper->stop();
   }
@@ -135,7 +136,14 @@ class IdempotencyStage final : public Stage {
     s.fingerprint = request_fingerprint(ex.request.method_string(), ex.route->name, ex.target.path, ex.target.query);
     s.lease = new_lease();
     s.limit = rc.max_response_bytes;
-    return std::nullopt;  // the store is asked in on_request
+    // A store in memory answers now; most requests then need no coroutine.
+    auto started = Clock::now();
+    if (auto a = store_->claim_now(s.key, s.lease, s.fingerprint, lease_for(rc), rc.retention)) {
+      metrics_->store_call(StoreOp::claim, a->kind != ClaimAnswer::Kind::failed, Clock::now() - started);
+      if (auto flow = decide(ex, s, *a)) return flow;
+      s.first_answer = std::move(*a);
+    }
+    return std::nullopt;  // on_request asks the store, or waits, or reads the body to replay
   }
 
   Awaitable<Flow> on_request(Exchange& ex) override {
@@ -144,47 +152,27 @@ class IdempotencyStage final : public Stage {
     auto waited_until = Clock::now() + config_->wait;
     auto pause = std::chrono::milliseconds(25);
     while (true) {
-      auto started = Clock::now();
-      ClaimAnswer a = co_await store_->claim(s.key, s.lease, s.fingerprint, config_->lease, rc.retention);
-      metrics_->store_call(StoreOp::claim, a.kind != ClaimAnswer::Kind::failed, Clock::now() - started);
-      if (a.kind == ClaimAnswer::Kind::failed) co_return store_failed(ex, s, a.failure);
-      if (a.kind == ClaimAnswer::Kind::claimed) {
-        s.held = true;
-        ex.info.idem = "claimed";
-        if (ex.request_framing.has_body) ex.add_request_filter(*this, std::make_unique<BodyHashTap>(s));
-        else s.body_hash = sha256_hex("");
-        keep_lease(s);
-        co_return Flow::next;
+      ClaimAnswer a;
+      if (s.first_answer) {
+        a = std::move(*s.first_answer);
+        s.first_answer.reset();
+      } else {
+        auto started = Clock::now();
+        a = co_await store_->claim(s.key, s.lease, s.fingerprint, lease_for(rc), rc.retention);
+        metrics_->store_call(StoreOp::claim, a.kind != ClaimAnswer::Kind::failed, Clock::now() - started);
+        if (auto flow = decide(ex, s, a)) co_return *flow;
       }
-      if (a.fingerprint != s.fingerprint) co_return mismatch(ex, s);
-      switch (a.state) {
-        case KeyState::in_flight: {
-          // The first request is still at work: wait for its answer a while.
-          if (Clock::now() + pause > waited_until) {
-            answer_problem(ex, s.route, kInUse,
-                           "a request with this Idempotency-Key is still in progress; retry after it completes", "conflict");
-            ex.response.set(http::field::retry_after, "1");
-            co_return Flow::answered;
-          }
-          asio::steady_timer timer(services_.io, pause);
-          auto [ec] = co_await timer.async_wait(use_nothrow);
-          if (ec) waited_until = Clock::now();  // cancelled (the worker is stopping): answer now
-          pause = std::min(pause * 2, std::chrono::milliseconds(200));
-          continue;
-        }
-        case KeyState::done: co_return co_await replay(ex, s, a);
-        case KeyState::not_replayable:
-          answer_problem(ex, s.route, kNotReplayable,
-                         "the request with this Idempotency-Key ran, but its response was too large to keep for replay; it is not run again",
-                         "conflict");
-          co_return Flow::answered;
-        case KeyState::unknown:
-          answer_problem(ex, s.route, kOutcomeUnknown,
-                         "the request with this Idempotency-Key reached the upstream, but its outcome was lost (timeout, reset or a "
-                         "gateway restart); it is not run again: check the resource's state, then retry with a new key",
-                         "unknown");
-          co_return Flow::answered;
+      if (a.state == KeyState::done) co_return co_await replay(ex, s, a);
+      // In flight: the first request is still at work; wait for its answer a while.
+      if (Clock::now() + pause > waited_until) {
+        answer_problem(ex, s.route, kInUse, "a request with this Idempotency-Key is still in progress; retry after it completes", "conflict");
+        ex.response.set(http::field::retry_after, "1");
+        co_return Flow::answered;
       }
+      asio::steady_timer timer(services_.io, pause);
+      auto [ec] = co_await timer.async_wait(use_nothrow);
+      if (ec) waited_until = Clock::now();  // cancelled (the worker is stopping): answer now
+      pause = std::min(pause * 2, std::chrono::milliseconds(200));
     }
   }
 
@@ -233,11 +221,19 @@ class IdempotencyStage final : public Stage {
     }
     metrics_->outcome(s->route, ex.info.idem);
     if (finish && finish->state == KeyState::done) finish->response = encode_response(s->response);
-    auto state = ex.take_state<IdemState>(*this);
+    if (!rest && settle_now(*s, finish)) return;
+    std::string key = s->key, lease = s->lease;
+    std::size_t route = s->route;
     // Recorded in the background (the client has its answer): a drain lets it finish.
-    bool spawned = services_.background.spawn("idempotency_outcome", record(std::move(state), std::move(rest), std::move(finish)),
+    bool spawned = services_.background.spawn("idempotency_outcome",
+                                              record(ex.take_state<IdemState>(*this), std::move(rest), std::move(finish)),
                                               BackgroundWork::AtDrain::finish);
-    if (!spawned) ops_log().warn("idempotency: background work is full; a key's outcome is left to its lease (it will read 'outcome unknown')");
+    if (!spawned) {
+      // A Redis claim's lease runs out and reads 'outcome unknown'; a claim
+      // in memory is not renewed and does not run out: say so now.
+      store_->finish_now(key, lease, Finish{KeyState::unknown, {}, {}}, config_->routes[route].retention);
+      ops_log().warn("idempotency: background work is full; a key's outcome is recorded as unknown");
+    }
   }
 
  private:
@@ -275,41 +271,100 @@ class IdempotencyStage final : public Stage {
     return Flow::answered;
   }
 
-  // A finished request's answer, again: its body is read first, so that a
-  // retry with another body is told so (422) rather than answered.
-  Awaitable<Flow> replay(Exchange& ex, IdemState& s, const ClaimAnswer& a) {
-    std::string body_hash;
-    if (ex.request_framing.has_body) {
-      Sha256 sha;
-      char buffer[kBodyPiece];
-      while (true) {
-        BodyRead r = co_await ex.request_body().read(asio::buffer(buffer));
-        if (!r.ok()) {
-          ex.close_connection = true;
-          if (r.failure == ErrorCode::client_closed) {
-            ex.info.code = r.failure;
-            ex.info.detail = r.detail;
-          } else {
-            ex.answer_problem(r.failure, r.detail);
-          }
-          co_return Flow::answered;
-        }
-        if (r.size == 0) break;
-        sha.update(std::string_view(buffer, r.size));
-      }
-      body_hash = sha.hex();
-    } else {
-      body_hash = sha256_hex("");
+  // The answer to a claim when it needs no waiting: go on (claimed), or an
+  // answer. nullopt when the request must wait (the key is in flight) or
+  // read its body first (a replay of a request that had one).
+  std::optional<Flow> decide(Exchange& ex, IdemState& s, const ClaimAnswer& a) {
+    if (a.kind == ClaimAnswer::Kind::failed) return store_failed(ex, s, a.failure);
+    if (a.kind == ClaimAnswer::Kind::claimed) {
+      s.held = true;
+      ex.info.idem = "claimed";
+      if (ex.request_framing.has_body) ex.add_request_filter(*this, std::make_unique<BodyHashTap>(s));
+      else s.body_hash = empty_body_hash();
+      if (!store_->shares_fate_with_holders()) keep_lease(s);
+      return Flow::next;
     }
-    if (body_hash != a.body_hash) co_return mismatch(ex, s);
+    if (a.fingerprint != s.fingerprint) return mismatch(ex, s);
+    switch (a.state) {
+      case KeyState::in_flight: return std::nullopt;
+      case KeyState::done:
+        if (ex.request_framing.has_body) return std::nullopt;
+        return replay_if_same_body(ex, s, a, empty_body_hash());
+      case KeyState::not_replayable:
+        answer_problem(ex, s.route, kNotReplayable,
+                       "the request with this Idempotency-Key ran, but its response was too large to keep for replay; it is not run again",
+                       "conflict");
+        return Flow::answered;
+      case KeyState::unknown:
+        answer_problem(ex, s.route, kOutcomeUnknown,
+                       "the request with this Idempotency-Key reached the upstream, but its outcome was lost (timeout, reset or a "
+                       "gateway restart); it is not run again: check the resource's state, then retry with a new key",
+                       "unknown");
+        return Flow::answered;
+    }
+    return std::nullopt;
+  }
+
+  static const std::string& empty_body_hash() {
+    static const std::string hash = sha256_hex("");
+    return hash;
+  }
+
+  // A claim lasts its lease, renewed while the upstream works; in a store
+  // that dies with its holders, for the key's retention (nothing renews it).
+  Millis lease_for(const RouteIdempotencyConfig& rc) const { return store_->shares_fate_with_holders() ? rc.retention : config_->lease; }
+
+  // A finished request's answer, again: a retry with a body has it read and
+  // hashed first, so that one with another body is told so (422) rather
+  // than answered.
+  Awaitable<Flow> replay(Exchange& ex, IdemState& s, const ClaimAnswer& a) {
+    Sha256 sha;
+    char buffer[kBodyPiece];
+    while (true) {
+      BodyRead r = co_await ex.request_body().read(asio::buffer(buffer));
+      if (!r.ok()) {
+        ex.close_connection = true;
+        if (r.failure == ErrorCode::client_closed) {
+          ex.info.code = r.failure;
+          ex.info.detail = r.detail;
+        } else {
+          ex.answer_problem(r.failure, r.detail);
+        }
+        co_return Flow::answered;
+      }
+      if (r.size == 0) break;
+      sha.update(std::string_view(buffer, r.size));
+    }
+    co_return replay_if_same_body(ex, s, a, sha.hex());
+  }
+
+  Flow replay_if_same_body(Exchange& ex, IdemState& s, const ClaimAnswer& a, const std::string& body_hash) {
+    if (body_hash != a.body_hash) return mismatch(ex, s);
     auto stored = decode_response(a.response);
     if (!stored) {
       answer_problem(ex, s.route, kOutcomeUnknown, "the stored response for this Idempotency-Key cannot be read; it is not run again", "unknown");
-      co_return Flow::answered;
+      return Flow::answered;
     }
     answer_replay(ex, *stored);
     ex.info.idem = "replayed";
-    co_return Flow::answered;
+    return Flow::answered;
+  }
+
+  // Records the outcome at once where the store answers at once (in memory).
+  bool settle_now(IdemState& s, const std::optional<Finish>& finish) {
+    if (s.keeper) s.keeper->stop();
+    const RouteIdempotencyConfig& rc = config_->routes[s.route];
+    auto started = Clock::now();
+    if (finish) {
+      auto a = store_->finish_now(s.key, s.lease, *finish, rc.retention);
+      if (!a) return false;
+      metrics_->store_call(StoreOp::finish, a->ok, Clock::now() - started);
+      return true;
+    }
+    auto a = store_->release_now(s.key, s.lease);
+    if (!a) return false;
+    metrics_->store_call(StoreOp::release, a->ok, Clock::now() - started);
+    return true;
   }
 
   // Keeps the claim's lease alive while the upstream works.

@@ -70,6 +70,23 @@ class IdempotencyStore {
   // Forgets an in-flight key: the request did not run (or asked to be retried).
   virtual Awaitable<ChangeAnswer> release(const std::string& key, const std::string& lease) = 0;
   virtual std::string_view kind() const = 0;  // "memory" or "redis", for metrics
+
+  // A store in the gateway's own memory answers at once: the stage calls
+  // these first and takes no coroutine frame or background task for them.
+  // nullopt: ask the awaitable form.
+  virtual std::optional<ClaimAnswer> claim_now(const std::string& /*key*/, const std::string& /*lease*/, const std::string& /*fingerprint*/,
+                                               Millis /*lease_for*/, Millis /*retention*/) {
+    return std::nullopt;
+  }
+  virtual std::optional<ChangeAnswer> finish_now(const std::string& /*key*/, const std::string& /*lease*/, const Finish& /*outcome*/,
+                                                 Millis /*retention*/) {
+    return std::nullopt;
+  }
+  virtual std::optional<ChangeAnswer> release_now(const std::string& /*key*/, const std::string& /*lease*/) { return std::nullopt; }
+  // True when a holder cannot die without the store: its claims need no
+  // renewal (the in-memory store lives and dies with the requests that hold
+  // its keys), so the stage claims for the key's retention and renews nothing.
+  virtual bool shares_fate_with_holders() const { return false; }
 };
 
 }  // namespace gatehouse::idempotency

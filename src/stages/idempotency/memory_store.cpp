@@ -23,6 +23,12 @@ void MemoryStore::erase(Lru::iterator it) {
   lru_.erase(it);
 }
 
+void MemoryStore::drop_expired(Clock::time_point now) {
+  // The least recently used end holds the oldest keys: a few expired ones go
+  // with each claim, so memory follows the retention, not only the bound.
+  for (int i = 0; i < 4 && !lru_.empty() && lru_.back().expires <= now; ++i) erase(std::prev(lru_.end()));
+}
+
 void MemoryStore::fit() {
   // The least recently used go first. An evicted key is forgotten before its
   // retention ends: size GATEHOUSE_IDEMPOTENCY_MEMORY_MAX_BYTES for the
@@ -33,12 +39,13 @@ void MemoryStore::fit() {
   }
 }
 
-Awaitable<ClaimAnswer> MemoryStore::claim(const std::string& key, const std::string& lease, const std::string& fingerprint, Millis lease_for,
-                                          Millis retention) {
+std::optional<ClaimAnswer> MemoryStore::claim_now(const std::string& key, const std::string& lease, const std::string& fingerprint,
+                                                  Millis lease_for, Millis retention) {
   ClaimAnswer a;
   {
     std::lock_guard lock(mutex_);
     auto now = Clock::now();
+    drop_expired(now);
     if (Entry* e = find(key, now)) {
       a.kind = ClaimAnswer::Kind::existing;
       a.state = e->state;
@@ -53,7 +60,12 @@ Awaitable<ClaimAnswer> MemoryStore::claim(const std::string& key, const std::str
       a.kind = ClaimAnswer::Kind::claimed;
     }
   }
-  co_return a;
+  return a;
+}
+
+Awaitable<ClaimAnswer> MemoryStore::claim(const std::string& key, const std::string& lease, const std::string& fingerprint, Millis lease_for,
+                                          Millis retention) {
+  co_return *claim_now(key, lease, fingerprint, lease_for, retention);
 }
 
 Awaitable<ChangeAnswer> MemoryStore::renew(const std::string& key, const std::string& lease, Millis lease_for) {
@@ -69,7 +81,7 @@ Awaitable<ChangeAnswer> MemoryStore::renew(const std::string& key, const std::st
   co_return a;
 }
 
-Awaitable<ChangeAnswer> MemoryStore::finish(const std::string& key, const std::string& lease, const Finish& outcome, Millis retention) {
+std::optional<ChangeAnswer> MemoryStore::finish_now(const std::string& key, const std::string& lease, const Finish& outcome, Millis retention) {
   ChangeAnswer a{true, false, {}};
   {
     std::lock_guard lock(mutex_);
@@ -87,10 +99,14 @@ Awaitable<ChangeAnswer> MemoryStore::finish(const std::string& key, const std::s
       a.held = true;
     }
   }
-  co_return a;
+  return a;
 }
 
-Awaitable<ChangeAnswer> MemoryStore::release(const std::string& key, const std::string& lease) {
+Awaitable<ChangeAnswer> MemoryStore::finish(const std::string& key, const std::string& lease, const Finish& outcome, Millis retention) {
+  co_return *finish_now(key, lease, outcome, retention);
+}
+
+std::optional<ChangeAnswer> MemoryStore::release_now(const std::string& key, const std::string& lease) {
   ChangeAnswer a{true, false, {}};
   {
     std::lock_guard lock(mutex_);
@@ -100,8 +116,10 @@ Awaitable<ChangeAnswer> MemoryStore::release(const std::string& key, const std::
       a.held = true;
     }
   }
-  co_return a;
+  return a;
 }
+
+Awaitable<ChangeAnswer> MemoryStore::release(const std::string& key, const std::string& lease) { co_return *release_now(key, lease); }
 
 std::uint64_t MemoryStore::bytes() const {
   std::lock_guard lock(mutex_);

@@ -20,6 +20,11 @@ class MemoryStore final : public IdempotencyStore {
   Awaitable<ChangeAnswer> finish(const std::string& key, const std::string& lease, const Finish& outcome, Millis retention) override;
   Awaitable<ChangeAnswer> release(const std::string& key, const std::string& lease) override;
   std::string_view kind() const override { return "memory"; }
+  std::optional<ClaimAnswer> claim_now(const std::string& key, const std::string& lease, const std::string& fingerprint, Millis lease_for,
+                                       Millis retention) override;
+  std::optional<ChangeAnswer> finish_now(const std::string& key, const std::string& lease, const Finish& outcome, Millis retention) override;
+  std::optional<ChangeAnswer> release_now(const std::string& key, const std::string& lease) override;
+  bool shares_fate_with_holders() const override { return true; }
 
   std::uint64_t bytes() const;
   std::uint64_t evictions() const;
@@ -39,6 +44,7 @@ class MemoryStore final : public IdempotencyStore {
   Entry* find(const std::string& key, Clock::time_point now);
   void erase(Lru::iterator it);
   void fit();
+  void drop_expired(Clock::time_point now);
 
   mutable std::mutex mutex_;
   std::uint64_t max_bytes_;
