@@ -145,7 +145,9 @@ TEST(RedisStoreUnreachable, AClaimFailsWithTheReason) {
   o.endpoint = *parse_redis_url("redis://127.0.0.1:" + std::to_string(testing::unused_port()));
   RedisStore store(std::make_unique<RedisClient>(io.get_executor(), o, nullptr));
   std::optional<ClaimAnswer> a;
-  asio::co_spawn(io, store.claim("k", "l", "fp", 1000ms, 1000ms), [&](std::exception_ptr, ClaimAnswer v) { a = std::move(v); });
+  // The store's calls take their strings by reference: they outlive the call.
+  const std::string key = "k", lease = "l", fp = "fp";
+  asio::co_spawn(io, store.claim(key, lease, fp, 1000ms, 1000ms), [&](std::exception_ptr, ClaimAnswer v) { a = std::move(v); });
   io.run();
   ASSERT_TRUE(a);
   EXPECT_EQ(a->kind, ClaimAnswer::Kind::failed);
@@ -161,10 +163,12 @@ TEST(MemoryStoreBound, TheLeastRecentlyUsedKeysGoFirst) {
     io.restart();
     io.run();
   };
+  const std::string lease = "l", fp = "fp";
   for (int i = 0; i < 6; ++i) {
     std::string key = "k" + std::to_string(i);
-    run(store.claim(key, "l", "fp", 5000ms, 60000ms));
-    run(store.finish(key, "l", Finish{KeyState::done, "h", big}, 60000ms));
+    Finish done{KeyState::done, "h", big};
+    run(store.claim(key, lease, fp, 5000ms, 60000ms));
+    run(store.finish(key, lease, done, 60000ms));
   }
   EXPECT_LE(store.bytes(), 1u << 20);
   EXPECT_GE(store.evictions(), 3u);
