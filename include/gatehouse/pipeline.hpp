@@ -21,6 +21,8 @@ class Pipeline {
   Awaitable<void> run(Exchange& ex) const;
   // Phase 4, once per exchange (later calls do nothing).
   void complete(Exchange& ex, const Outcome& outcome) const noexcept;
+  // The worker's event loop is about to go (Stage::on_worker_stop).
+  void worker_stopping() noexcept;
 
  private:
   void fail(Exchange& ex, std::string_view stage, std::string_view what) const;

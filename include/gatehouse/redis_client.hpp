@@ -64,8 +64,9 @@ class RedisClient {
   }
   Awaitable<RedisResult> eval(const RedisScript& script, std::span<const std::string_view> keys, std::span<const std::string_view> args);
 
-  // Closes every connection; commands in flight fail.
-  void close();
+  // Closes every connection for good: commands in flight fail, and later
+  // ones fail at once without connecting ("client closed").
+  void close() noexcept;
 
  private:
   RedisConnection& pick();

@@ -110,6 +110,13 @@ class Stage {
   // coroutine of stages that have none.
   virtual bool has_response_head_hook() const { return false; }
   virtual void on_complete(Exchange&, const Outcome&) noexcept {}
+  // The worker's event loop is about to be destroyed (after its last
+  // request was cut off or finished). A stage that holds sockets or timers
+  // of its own on that loop (a store's connections) closes them here: no
+  // I/O object may outlive the loop it was made on. Requests cut off later,
+  // as the loop goes, still run on_complete; commands they issue must fail
+  // at once.
+  virtual void on_worker_stop() noexcept {}
 
   // The stage's place in its pipeline; set by Pipeline::add. It keys the
   // stage's per-request state and orders its body filters.

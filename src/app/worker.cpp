@@ -30,6 +30,9 @@ Worker::~Worker() {
   background_.cancel_all();
   acceptor_.reset();
   upstream_.close_all_idle();
+  // Before the loop goes: a stage's connections closed after it would touch
+  // its freed reactor (a Redis link did, and glibc aborted on its mutex).
+  pipeline_.worker_stopping();
   shutting_down_ = true;
   io_.reset();  // requests cut off now still complete, into the batch
   flush_access_lines();

@@ -73,4 +73,8 @@ void Pipeline::complete(Exchange& ex, const Outcome& outcome) const noexcept {
     if (ex.entered_stages & (1u << i)) stages_[i]->on_complete(ex, outcome);
 }
 
+void Pipeline::worker_stopping() noexcept {
+  for (auto& stage : stages_) stage->on_worker_stop();
+}
+
 }  // namespace gatehouse

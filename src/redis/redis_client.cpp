@@ -150,10 +150,19 @@ class RedisConnection {
     if (link_) link_->close(why);
     link_.reset();
   }
+  // Closes the slot for good: it never connects again.
+  void shut() {
+    shut_ = true;
+    close("client closed");
+  }
 
   // Sends `encoded` (n commands) and waits for their n replies.
   Awaitable<std::vector<RedisResult>> run(std::string encoded, std::size_t replies) {
     std::vector<RedisResult> results(replies);
+    if (shut_) {
+      for (auto& r : results) r.failure = "Redis client closed";
+      co_return results;
+    }
     ++in_flight_;
     std::string failure = co_await ensure_connected();
     if (!failure.empty()) {
@@ -292,6 +301,7 @@ class RedisConnection {
   Clock::time_point retry_at_{};
   std::string last_error_;
   std::size_t in_flight_ = 0;
+  bool shut_ = false;
 };
 
 RedisScript::RedisScript(std::string src) : source(std::move(src)) {
@@ -311,8 +321,8 @@ RedisClient::RedisClient(Executor ex, RedisOptions options, ssl::context* tls) :
 
 RedisClient::~RedisClient() { close(); }
 
-void RedisClient::close() {
-  for (auto& c : connections_) c->close("client closed");
+void RedisClient::close() noexcept {
+  for (auto& c : connections_) c->shut();
 }
 
 RedisConnection& RedisClient::pick() {

@@ -165,5 +165,28 @@ TEST(RedisClient, FailsFastWhileRedisIsDownAndRecoversByItself) {
   });
 }
 
+// A worker closes its clients before its event loop goes: afterwards a
+// command fails at once (it must not connect on a dying loop), and the client
+// can be destroyed after the loop (ASan sees any socket that was left open).
+TEST(RedisClient, AClosedClientNeverReconnectsAndOutlivesItsLoop) {
+  RedisServer redis;
+  auto io = std::make_unique<asio::io_context>();
+  auto client = std::make_unique<RedisClient>(io->get_executor(), options_for(redis.url()), nullptr);
+  bool checked = false;
+  asio::co_spawn(*io, [&]() -> Awaitable<void> {
+    EXPECT_TRUE((co_await client->command_of("PING")).ok());
+    client->close();
+    auto after = co_await client->command_of("PING");
+    EXPECT_FALSE(after.ok());
+    EXPECT_NE(after.failure.find("closed"), std::string::npos) << after.failure;
+    client->close();  // again: had it reconnected, its reads would keep the loop running
+    checked = true;
+  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  io->run();
+  EXPECT_TRUE(checked);
+  io.reset();
+  client.reset();
+}
+
 }  // namespace
 }  // namespace gatehouse

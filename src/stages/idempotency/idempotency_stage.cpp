@@ -192,6 +192,8 @@ class IdempotencyStage final : public Stage {
     return true;
   }
 
+  void on_worker_stop() noexcept override { store_->close(); }
+
   void on_complete(Exchange& ex, const Outcome& outcome) noexcept override {
     IdemState* s = ex.state<IdemState>(*this);
     if (!s) return;

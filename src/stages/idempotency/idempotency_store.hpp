@@ -87,6 +87,9 @@ class IdempotencyStore {
   // renewal (the in-memory store lives and dies with the requests that hold
   // its keys), so the stage claims for the key's retention and renews nothing.
   virtual bool shares_fate_with_holders() const { return false; }
+  // Closes the store's connections: the worker's event loop is going.
+  // Calls made afterwards fail at once.
+  virtual void close() noexcept {}
 };
 
 }  // namespace gatehouse::idempotency

@@ -25,6 +25,7 @@ class RedisStore final : public IdempotencyStore {
   Awaitable<ChangeAnswer> finish(const std::string& key, const std::string& lease, const Finish& outcome, Millis retention) override;
   Awaitable<ChangeAnswer> release(const std::string& key, const std::string& lease) override;
   std::string_view kind() const override { return "redis"; }
+  void close() noexcept override { client_->close(); }
 
  private:
   Awaitable<ChangeAnswer> change(const RedisScript& script, const std::string& key, std::span<const std::string_view> args);
