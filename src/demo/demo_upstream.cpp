@@ -10,7 +10,11 @@
 //   GET  /reset            closes the connection without answering
 //   GET  /garbage          answers with bytes that are not HTTP
 //   GET  /stall-body       sends a head promising 1000 bytes, then 10, then stalls
-//   GET  /response-headers?Name=Value&...  JSON as for /, with those response headers added
+//   GET  /response-headers?Name=Value&...  JSON as for /, with those response headers added.
+//                          A matching If-None-Match gets a 304 with the same fields;
+//                          fields named 304.Name are sent on the 304 only (replacing
+//                          Name there, and an ETag there is the one the 304 matches);
+//                          _delay=MS answers after MS milliseconds
 //   ANY  /exec/...         an operation with an effect: counts its executions per
 //                          Idempotency-Key and answers JSON {"execution": n, "key",
 //                          "serial"} (serial differs on every execution). Options:
@@ -105,11 +109,35 @@ std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view ta
   return out;
 }
 
-// Whether If-None-Match names the ETag among `pairs` (the fields /response-headers sends).
-bool answers_not_modified(const http::request_header<>& req, const std::vector<std::pair<std::string, std::string>>& pairs) {
+// What /response-headers sends: the fields of its 200 and of its 304, and
+// how long it waits first.
+struct ScriptedFields {
+  std::vector<std::pair<std::string, std::string>> full, not_modified;
+  std::chrono::milliseconds delay{0};
+};
+
+ScriptedFields scripted_fields(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  ScriptedFields out;
+  constexpr std::string_view kOnly304 = "304.";
+  for (const auto& [name, value] : pairs) {
+    if (name == "_delay") out.delay = std::chrono::milliseconds(std::strtoull(value.c_str(), nullptr, 10));
+    else if (!name.starts_with(kOnly304)) out.full.emplace_back(name, value);
+  }
+  out.not_modified = out.full;
+  for (const auto& [name, value] : pairs) {
+    if (!name.starts_with(kOnly304)) continue;
+    std::string field = name.substr(kOnly304.size());
+    std::erase_if(out.not_modified, [&](const auto& f) { return beast::iequals(f.first, field); });
+    out.not_modified.emplace_back(field, value);
+  }
+  return out;
+}
+
+// Whether If-None-Match names the ETag the 304 would carry.
+bool answers_not_modified(const http::request_header<>& req, const ScriptedFields& fields) {
   auto inm = req.find(http::field::if_none_match);
   if (inm == req.end()) return false;
-  for (const auto& [name, value] : pairs)
+  for (const auto& [name, value] : fields.not_modified)
     if (beast::iequals(name, "ETag")) return inm->value() == value || inm->value() == "*";
   return false;
 }
@@ -311,22 +339,28 @@ asio::awaitable<void> serve(tcp::socket socket) {
         res.keep_alive(keep);
         auto [wec, wn] = co_await http::async_write(s, res, nothrow);
         ok = !wec;
-      } else if (route == "/response-headers" && answers_not_modified(req, query_pairs(path))) {
-        // A conditional request that matches the ETag it would send: 304, with the same fields.
-        http::response<http::empty_body> res{http::status::not_modified, req.version()};
-        for (const auto& [name, value] : query_pairs(path)) res.insert(name, value);
-        res.keep_alive(keep);
-        auto [wec, wn] = co_await http::async_write(s, res, nothrow);
-        ok = !wec;
       } else if (route == "/response-headers") {
-        http::response<http::string_body> res{http::status::ok, req.version()};
-        for (const auto& [name, value] : query_pairs(path)) res.insert(name, value);
-        res.set(http::field::content_type, "application/json");
-        res.body() = j.dump();
-        res.keep_alive(keep);
-        res.prepare_payload();
-        auto [wec, wn] = co_await http::async_write(s, res, nothrow);
-        ok = !wec;
+        ScriptedFields fields = scripted_fields(query_pairs(path));
+        if (fields.delay.count()) {
+          asio::steady_timer t(co_await asio::this_coro::executor, fields.delay);
+          co_await t.async_wait(nothrow);
+        }
+        if (answers_not_modified(req, fields)) {
+          http::response<http::empty_body> res{http::status::not_modified, req.version()};
+          for (const auto& [name, value] : fields.not_modified) res.insert(name, value);
+          res.keep_alive(keep);
+          auto [wec, wn] = co_await http::async_write(s, res, nothrow);
+          ok = !wec;
+        } else {
+          http::response<http::string_body> res{http::status::ok, req.version()};
+          for (const auto& [name, value] : fields.full) res.insert(name, value);
+          res.set(http::field::content_type, "application/json");
+          res.body() = j.dump();
+          res.keep_alive(keep);
+          res.prepare_payload();
+          auto [wec, wn] = co_await http::async_write(s, res, nothrow);
+          ok = !wec;
+        }
       } else {
         ok = co_await send_json(s, status ? status : 200, j, keep, req.version());
       }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -192,6 +193,87 @@ TEST_F(Cache, AStaleResponseIsRevalidatedWithItsValidatorAndServedOn304) {
   EXPECT_EQ(lines_with(2, "revalidated"), 1u);
 }
 
+// The demo's 304 can differ from its 200: fields named 304.Name are sent on
+// the 304 only. Each test below starts with a stored response that is stale
+// at once, with ETag "v1", so that the next GET revalidates it.
+const std::string kStaleV1 = "/response-headers?Cache-Control=max-age%3D0&ETag=%22v1%22";
+
+TEST_F(Cache, AClientsOwnValidatorsAnswerGoesToItAndLeavesTheEntryAlone) {
+  // The 304 would make the entry fresh for a minute, had it validated it.
+  const std::string target = kStaleV1 + "&304.ETag=%22v0%22&304.Cache-Control=max-age%3D60";
+  get(target);
+  Response own = get(target, {"If-None-Match: \"v0\""});  // the client's copy, not the cache's
+  EXPECT_EQ(own.status, 304);
+  EXPECT_EQ(own.header("ETag"), "\"v0\"");
+  EXPECT_EQ(own.header("Cache-Status"), "Gatehouse; fwd=stale; fwd-status=304; detail=\"client validator\"");
+  // Still stale: revalidated upstream (whose 200 then replaces it), not a hit.
+  Response plain = get(target);
+  EXPECT_EQ(plain.header("Cache-Status"), "Gatehouse; fwd=stale; stored") << "the client's 304 refreshed the entry";
+  EXPECT_EQ(up.requests(), 3);
+}
+
+TEST_F(Cache, ARevalidationsNoStoreOrNewSetCookieAnswersTheClientAndDropsTheEntry) {
+  for (const std::string& extra : {std::string("&304.Cache-Control=no-store"), std::string("&304.Set-Cookie=session%3D9")}) {
+    const std::string target = kStaleV1 + extra;
+    Response first = get(target);
+    Response validated = get(target);
+    EXPECT_EQ(validated.status, 200) << extra;
+    EXPECT_EQ(validated.body, first.body) << extra;
+    EXPECT_EQ(validated.header("Cache-Status"), "Gatehouse; fwd=stale; fwd-status=304") << extra;
+    if (extra.find("Set-Cookie") != std::string::npos) {
+      EXPECT_EQ(validated.header("Set-Cookie"), "session=9");
+    }
+    // Dropped: the next request finds nothing to revalidate.
+    Response after = get(target);
+    EXPECT_EQ(after.header("Cache-Status"), "Gatehouse; fwd=uri-miss; stored") << extra;
+    EXPECT_EQ(json::parse(after.body)["headers"].contains("if-none-match"), false) << extra;
+  }
+  EXPECT_EQ(up.requests(), 6);
+}
+
+TEST_F(Cache, A304BuiltFromTheStoreCarriesNoneOfTheUpstreamsOtherFields) {
+  const std::string target = kStaleV1 + "&304.X-Upstream-Only=leaked";
+  get(target);
+  Response r = get(target, {"If-None-Match: \"v1\""});
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(r.header("ETag"), "\"v1\"");
+  EXPECT_EQ(r.header("Cache-Control"), "max-age=0");
+  EXPECT_EQ(r.header("X-Upstream-Only"), "");
+  EXPECT_EQ(up.requests(), 2);
+}
+
+TEST_F(Cache, TheAgeOfTheRevalidating304Counts) {
+  // The 304 came through a cache that held it 30 s: the refreshed entry is that old.
+  const std::string target = kStaleV1 + "&304.Cache-Control=max-age%3D60&304.Age=30";
+  get(target);
+  Response refreshed = get(target);
+  EXPECT_EQ(refreshed.header("Cache-Status"), "Gatehouse; fwd=stale; fwd-status=304");
+  int age = std::stoi(refreshed.header("Age"));
+  EXPECT_GE(age, 30);
+  EXPECT_LE(age, 32);
+  Response hit = get(target);
+  EXPECT_TRUE(hit.header("Cache-Status").starts_with("Gatehouse; hit; ttl=")) << hit.header("Cache-Status");
+  EXPECT_GE(std::stoi(hit.header("Age")), 30);
+  EXPECT_EQ(up.requests(), 2);
+}
+
+TEST(CacheVary, ComparesTheClientsRequestNotTheOneTheGatewayForwarded) {
+  // A route that sends the upstream its own Host (as nginx does by default):
+  // on its way upstream the request's Host changes. The variant stored is
+  // the client's Host, the one the next lookup compares.
+  DemoUpstream up;
+  Gateway gw{{{"GATEHOUSE_ROUTE_API_PATH", "/"},
+              {"GATEHOUSE_ROUTE_API_UPSTREAM", up.url()},
+              {"GATEHOUSE_ROUTE_API_CACHE", "true"},
+              {"GATEHOUSE_ROUTE_API_PRESERVE_HOST", "false"}}};
+  const std::string target = "/response-headers?Cache-Control=max-age%3D60&Vary=Host";
+  Response first = http_request(gw.port(), "GET", target, {});
+  EXPECT_EQ(json::parse(first.body)["headers"]["host"], up.url().substr(std::string("http://").size()));
+  Response second = http_request(gw.port(), "GET", target, {});
+  EXPECT_TRUE(second.header("Cache-Status").starts_with("Gatehouse; hit")) << second.header("Cache-Status");
+  EXPECT_EQ(up.requests(), 1);
+}
+
 TEST_F(Cache, AClientsConditionalRequestIsAnsweredFromTheStore) {
   const std::string tagged = "/response-headers?Cache-Control=max-age%3D60&ETag=%22v7%22";
   get(tagged);
@@ -331,6 +413,33 @@ TEST_F(CacheCollapsing, WaitersAreReleasedWhenTheLeadersHeadSaysItCannotBeStored
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_LT(took, std::chrono::seconds(3)) << "the waiters sat out the 5 s collapse wait";
   for (const auto& r : responses) EXPECT_EQ(r.body.size(), 8000000u);
+}
+
+// A HEAD cannot be stored, so it neither leads a collapsed miss (the GETs
+// behind it would wait for nothing) nor waits for a GET's (it goes upstream).
+Response head_request(int port, const std::string& target) {
+  Client c(port);
+  c.send("HEAD " + target + " HTTP/1.1\r\nHost: test.local\r\n\r\n");
+  auto r = c.read_response(true);
+  return r ? *r : Response{};
+}
+
+TEST_F(CacheCollapsing, AHeadMissNeitherLeadsNorWaits) {
+  auto head_first = std::async(std::launch::async, [&] { return head_request(gw.port(), "/delay/700"); });
+  for (int i = 0; i < 200 && up.requests() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Response get_after = get_once("/delay/700");
+  EXPECT_EQ(head_first.get().status, 200);
+  EXPECT_EQ(get_after.header("Cache-Status"), "Gatehouse; fwd=uri-miss; stored");
+
+  auto get_first = std::async(std::launch::async, [&] { return get_once("/delay/701"); });
+  for (int i = 0; i < 200 && up.requests() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Response head_after = head_request(gw.port(), "/delay/701");
+  EXPECT_EQ(get_first.get().status, 200);
+  EXPECT_EQ(head_after.status, 200);
+  EXPECT_EQ(head_after.header("Cache-Status"), "Gatehouse; fwd=uri-miss; detail=\"method\"") << "the HEAD waited for the GET";
+  EXPECT_EQ(up.requests(), 4);
+  Response metrics = http_request(gw.admin_port(), "GET", "/metrics");
+  EXPECT_EQ(metric_sample(metrics.body, "gatehouse_cache_collapsed_total"), 0);
 }
 
 // A stale entry when the upstream is gone: the demo upstream is stopped mid-test.
