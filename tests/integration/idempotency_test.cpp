@@ -227,6 +227,26 @@ TEST(IdempotencyStore, ABadRedisUrlStopsStartUpNamingIt) {
   EXPECT_NE(p.stderr_text().find("http://cache:6379"), std::string::npos) << p.stderr_text();
 }
 
+TEST(IdempotencyStore, ARedisOverTlsIsVerifiedAgainstTheGivenCa) {
+  DemoUpstream up;
+  RedisServer redis{RedisServer::Tls{}};
+  Gateway gw{route_env(up, {{"GATEHOUSE_IDEMPOTENCY_STORE", "redis"}, {"GATEHOUSE_REDIS_URL", redis.url()},
+                            {"GATEHOUSE_REDIS_TLS_CA", redis.ca_file()}})};
+  Response first = http_request(gw.port(), "PUT", "/exec/tls", keyed("k-tls"), "{}");
+  EXPECT_EQ(first.status, 200) << first.body;
+  Response again = http_request(gw.port(), "PUT", "/exec/tls", keyed("k-tls"), "{}");
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(executions(up, "k-tls"), 1);
+  EXPECT_NE(redis.cli({"KEYS", "*"}), "");  // the key went to this Redis, over TLS
+
+  // Without the CA the server is not trusted: fail closed, naming TLS.
+  Gateway untrusting{route_env(up, {{"GATEHOUSE_IDEMPOTENCY_STORE", "redis"}, {"GATEHOUSE_REDIS_URL", redis.url()}})};
+  Response refused = http_request(untrusting.port(), "PUT", "/exec/tls", keyed("k-tls-2"), "{}");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("TLS handshake"), std::string::npos) << refused.body;
+  EXPECT_EQ(executions(up, "k-tls-2"), 0);
+}
+
 // Many replicas, one Redis: the proof of "never twice".
 class Replicas : public ::testing::Test {
  protected:

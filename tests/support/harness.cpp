@@ -170,6 +170,17 @@ RedisServer::RedisServer(std::vector<std::string> extra) : extra_(std::move(extr
   start();
 }
 
+RedisServer::RedisServer(Tls) : tls_(true) {
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                    dir_.path() + "/redis.key -out " + ca_file() + " > /dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl could not make a certificate for redis-server");
+  extra_ = {"--port", "0", "--tls-port", "", "--tls-cert-file", ca_file(), "--tls-key-file", dir_.path() + "/redis.key",
+            "--tls-ca-cert-file", ca_file(), "--tls-auth-clients", "no"};
+  port_ = unused_port();
+  extra_[3] = std::to_string(port_);
+  start();
+}
+
 void RedisServer::start() {
   std::vector<std::string> args{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                 "--dir", dir_.path(), "--protected-mode", "no"};
@@ -193,6 +204,7 @@ void RedisServer::restart() {
 
 std::string RedisServer::cli(const std::vector<std::string>& args) const {
   std::string cmd = "redis-cli -h 127.0.0.1 -p " + std::to_string(port_);
+  if (tls_) cmd += " --tls --cacert " + ca_file();
   for (const auto& a : args) cmd += " '" + a + "'";
   cmd += " 2>&1";
   std::string out;

@@ -118,8 +118,13 @@ class RedisServer {
  public:
   // `extra`: more redis-server options, e.g. {"--requirepass", "s3cret"}.
   explicit RedisServer(std::vector<std::string> extra = {});
+  // One that speaks TLS only (rediss://), with a self-signed certificate for
+  // IP 127.0.0.1 made at start; ca_file() is that certificate.
+  struct Tls {};
+  explicit RedisServer(Tls);
   std::uint16_t port() const { return port_; }
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return (tls_ ? "rediss://127.0.0.1:" : "redis://127.0.0.1:") + std::to_string(port_); }
+  std::string ca_file() const { return dir_.path() + "/redis.crt"; }
   // Runs redis-cli against it and returns its output (trimmed).
   std::string cli(const std::vector<std::string>& args) const;
   // Stops it (SIGKILL) and starts it again on the same port, empty.
@@ -132,6 +137,7 @@ class RedisServer {
   std::vector<std::string> extra_;
   std::optional<Process> process_;
   std::uint16_t port_ = 0;
+  bool tls_ = false;
 };
 
 struct Response {

@@ -188,5 +188,34 @@ TEST(RedisClient, AClosedClientNeverReconnectsAndOutlivesItsLoop) {
   client.reset();
 }
 
+// rediss://: the server is verified against the CA file given (or the
+// system's store) and the URL's host; a server that fails either is refused.
+TEST(RedisClient, SpeaksTlsToAVerifiedServerAndRefusesAnUnverifiedOne) {
+  RedisServer redis{RedisServer::Tls{}};
+  run([&](asio::io_context& io) -> Awaitable<void> {
+    auto trusted = make_redis_tls_context(redis.ca_file());
+    RedisClient client(io.get_executor(), options_for(redis.url()), trusted.get());
+    EXPECT_TRUE((co_await client.command_of("SET", "over", "tls")).ok());
+    auto got = co_await client.command_of("GET", "over");
+    EXPECT_TRUE(got.ok()) << got.failure;
+    EXPECT_EQ(got.ok() ? got.reply->str : got.failure, "tls");
+    client.close();
+
+    auto system_store = make_redis_tls_context("");
+    RedisClient stranger(io.get_executor(), options_for(redis.url()), system_store.get());
+    auto refused = co_await stranger.command_of("PING");
+    EXPECT_FALSE(refused.ok());
+    EXPECT_NE(refused.failure.find("TLS handshake"), std::string::npos) << refused.failure;
+    stranger.close();
+
+    // Trusted, but the name in the URL is not the certificate's (it names IP 127.0.0.1 only).
+    RedisClient misnamed(io.get_executor(), options_for("rediss://localhost:" + std::to_string(redis.port())), trusted.get());
+    auto wrong_name = co_await misnamed.command_of("PING");
+    EXPECT_FALSE(wrong_name.ok());
+    misnamed.close();
+  });
+  EXPECT_EQ(redis.cli({"GET", "over"}), "tls");
+}
+
 }  // namespace
 }  // namespace gatehouse
