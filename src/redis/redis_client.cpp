@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <fmt/format.h>
+#include "gatehouse/hex.hpp"
 
 namespace gatehouse {
 
@@ -307,11 +308,7 @@ class RedisConnection {
 RedisScript::RedisScript(std::string src) : source(std::move(src)) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(source.data()), source.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char b : digest) {
-    sha1 += kHex[b >> 4];
-    sha1 += kHex[b & 15];
-  }
+  sha1 = hex_lower(digest);
 }
 
 RedisClient::RedisClient(Executor ex, RedisOptions options, ssl::context* tls) : options_(std::move(options)) {

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "gatehouse/hex.hpp"
 #include "gatehouse/http_grammar.hpp"
 
 namespace gatehouse::idempotency {
@@ -78,20 +79,23 @@ std::string Sha256::hex() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), digest, &n);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (unsigned i = 0; i < n; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
+  return hex_lower(std::span<const unsigned char>(digest, n));
 }
 
 std::string sha256_hex(std::string_view bytes) {
-  Sha256 h;
-  h.update(bytes);
-  return h.hex();
+  // One context a thread, reset for each digest: a keyed request takes two
+  // of these, and a context of its own would be an allocation each.
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Context reused;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!reused.ctx || EVP_DigestInit_ex(reused.ctx, sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(reused.ctx, bytes.data(), bytes.size()) != 1 || EVP_DigestFinal_ex(reused.ctx, digest, &n) != 1)
+    throw std::runtime_error("SHA-256 unavailable");
+  return hex_lower(std::span<const unsigned char>(digest, n));
 }
 
 std::string scoped_key(std::string_view route, std::string_view caller, std::string_view key) {

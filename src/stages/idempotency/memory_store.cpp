@@ -54,7 +54,7 @@ std::optional<ClaimAnswer> MemoryStore::claim_now(const std::string& key, const 
       if (e->state == KeyState::done) a.response = e->response;
     } else {
       lru_.push_front(Entry{key, KeyState::in_flight, lease, fingerprint, {}, {}, now + lease_for, now + retention});
-      index_[key] = lru_.begin();
+      index_.emplace(lru_.front().key, lru_.begin());
       bytes_ += lru_.front().size();
       fit();
       a.kind = ClaimAnswer::Kind::claimed;

@@ -51,7 +51,9 @@ class MemoryStore final : public IdempotencyStore {
   std::uint64_t bytes_ = 0;
   std::uint64_t evictions_ = 0;
   Lru lru_;  // most recently used first
-  std::unordered_map<std::string, Lru::iterator> index_;
+  // Keyed by a view of the entry's own key: list nodes never move, and the
+  // key is not copied (nor allocated) twice.
+  std::unordered_map<std::string_view, Lru::iterator> index_;
 };
 
 }  // namespace gatehouse::idempotency
