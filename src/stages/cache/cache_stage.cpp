@@ -18,6 +18,7 @@
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/http_date.hpp"
 #include "gatehouse/http_grammar.hpp"
+#include "gatehouse/read_body_to_end.hpp"
 #include "gatehouse/request_target.hpp"
 #include "gatehouse/upstream_client.hpp"
 #include "gatehouse/values.hpp"
@@ -495,15 +496,12 @@ class CacheStage final : public Stage {
     }
     auto entry = new_entry(job->entry->key, job->request, res, res_cc, request_time, response_time, policy);
     take_tags(entry->headers, config_->tag_header, entry->tags);
-    std::string piece(kBodyPiece, '\0');
-    while (true) {
-      BodyRead r = co_await result.call->read(asio::buffer(piece));
-      if (!r.ok()) co_return;
-      if (r.size == 0) break;
-      if (entry->body.size() + r.size > config_->max_entry_bytes) co_return;
-      entry->body.append(piece, 0, r.size);
-    }
-    store_->replace(job->entry, std::move(entry));
+    BodyDrained read = co_await read_body_to_end(*result.call, [&](std::string_view piece) {
+      if (entry->body.size() + piece.size() > config_->max_entry_bytes) return false;  // too large to keep
+      entry->body.append(piece);
+      return true;
+    });
+    if (read.end == BodyDrained::End::whole) store_->replace(job->entry, std::move(entry));
   }
 
   Flow not_in_cache(Exchange& ex, CacheState& state) {

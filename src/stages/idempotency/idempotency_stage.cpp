@@ -8,6 +8,7 @@
 #include "gatehouse/config_error.hpp"
 #include "gatehouse/http_grammar.hpp"
 #include "gatehouse/ops_log.hpp"
+#include "gatehouse/read_body_to_end.hpp"
 #include "gatehouse/upstream_call.hpp"
 #include "idempotency_config.hpp"
 #include "idempotency_key.hpp"
@@ -321,21 +322,20 @@ class IdempotencyStage final : public Stage {
   // than answered.
   Awaitable<Flow> replay(Exchange& ex, IdemState& s, const ClaimAnswer& a) {
     Sha256 sha;
-    char buffer[kBodyPiece];
-    while (true) {
-      BodyRead r = co_await ex.request_body().read(asio::buffer(buffer));
-      if (!r.ok()) {
-        ex.close_connection = true;
-        if (r.failure == ErrorCode::client_closed) {
-          ex.info.code = r.failure;
-          ex.info.detail = r.detail;
-        } else {
-          ex.answer_problem(r.failure, r.detail);
-        }
-        co_return Flow::answered;
+    BodyDrained read = co_await read_body_to_end(ex.request_body(), [&](std::string_view piece) {
+      sha.update(piece);
+      return true;
+    });
+    if (read.end == BodyDrained::End::failed) {
+      const BodyRead& r = read.failure;
+      ex.close_connection = true;
+      if (r.failure == ErrorCode::client_closed) {
+        ex.info.code = r.failure;
+        ex.info.detail = r.detail;
+      } else {
+        ex.answer_problem(r.failure, r.detail);
       }
-      if (r.size == 0) break;
-      sha.update(std::string_view(buffer, r.size));
+      co_return Flow::answered;
     }
     co_return replay_if_same_body(ex, s, a, sha.hex());
   }
@@ -392,17 +392,11 @@ class IdempotencyStage final : public Stage {
   // response first, then finishes or releases the key.
   Awaitable<void> record(std::unique_ptr<IdemState> s, std::unique_ptr<BodySource> rest, std::optional<Finish> finish) {
     if (rest) {
-      char buffer[kBodyPiece];
-      bool whole = false;
-      while (!s->too_large) {
-        BodyRead r = co_await rest->read(asio::buffer(buffer));
-        if (!r.ok()) break;
-        if (r.size == 0) {
-          whole = true;
-          break;
-        }
-        ResponseCopyTap::append_capped(*s, std::string_view(buffer, r.size));
-      }
+      BodyDrained read = co_await read_body_to_end(*rest, [&](std::string_view piece) {
+        ResponseCopyTap::append_capped(*s, piece);
+        return !s->too_large;
+      });
+      bool whole = read.end == BodyDrained::End::whole;
       rest.reset();
       if (s->too_large) finish = Finish{KeyState::not_replayable, s->body_hash, {}};
       else if (whole) finish = Finish{KeyState::done, s->body_hash, encode_response(s->response)};
