@@ -1,0 +1,56 @@
+#pragma once
+// The cache's shared backend: stored responses in Redis, so that replicas
+// behind one load balancer share what any of them fetched. One hash per
+// primary key (cache_key.hpp), one field per variant (its Vary values),
+// each value an entry as entry_codec writes it; a set per tag names the
+// hashes that carry it, for purges. Every call is one round trip (a script
+// where it must be atomic) and fails soft: an unreachable Redis is a miss,
+// never an error for the client.
+//
+// Not yet wired into the cache stage (issue 8): its lookups, stores,
+// invalidations and purges are to call this where GATEHOUSE_CACHE_STORE=redis.
+#include <cstddef>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cache_store.hpp"
+#include "gatehouse/redis_client.hpp"
+
+namespace gatehouse::cache {
+
+class RedisCache {
+ public:
+  explicit RedisCache(RedisClient& client, std::size_t max_variants = 8) : client_(client), max_variants_(max_variants) {}
+
+  // Every variant stored for `key`, as entries (a variant another version
+  // wrote, or one unreadable, is left out). Empty on a miss or a failure.
+  Awaitable<std::vector<StoredPtr>> variants(const std::string& key);
+  // Stores `entry` as its key's variant for its Vary values, kept for
+  // `keep_for` (its freshness and any stale window); the key's other
+  // variants beyond the cap go. False when Redis did not take it.
+  Awaitable<bool> put(const StoredResponse& entry, std::chrono::milliseconds keep_for);
+  // Forgets every variant of `key` (an invalidation, a purge of one URL).
+  Awaitable<bool> erase(const std::string& key);
+  // Forgets every key tagged `tag`; how many there were (0 on a failure).
+  Awaitable<std::size_t> purge_tag(const std::string& tag);
+  // Forgets every key starting with `prefix` (a scheme, host and path
+  // prefix); how many there were.
+  Awaitable<std::size_t> purge_prefix(const std::string& prefix);
+
+  static std::string redis_key(std::string_view key) { return "gatehouse:cache:" + std::string(key); }
+  static std::string tag_key(std::string_view tag) { return "gatehouse:cache-tag:" + std::string(tag); }
+  // The hash field of a variant: its Vary names and values, length-prefixed.
+  static std::string variant_field(const StoredResponse& entry);
+
+ private:
+  RedisClient& client_;
+  std::size_t max_variants_;
+};
+
+// `text` with Redis' glob characters escaped, for SCAN MATCH.
+std::string glob_escaped(std::string_view text);
+
+}  // namespace gatehouse::cache
