@@ -6,12 +6,17 @@
 #include <fmt/format.h>
 
 #include "gatehouse/core_setting_rows.hpp"
+#include "gatehouse/redis_settings.hpp"
 #include "gatehouse/values.hpp"
 
 namespace gatehouse {
 
 std::span<const SettingInfo> global_settings() {
-  static const std::vector<SettingInfo> docs = docs_of(core_global_rows());
+  static const std::vector<SettingInfo> docs = [] {
+    auto all = docs_of(core_global_rows());
+    for (auto& redis : docs_of(redis_setting_rows())) all.push_back(std::move(redis));
+    return all;
+  }();
   return docs;
 }
 

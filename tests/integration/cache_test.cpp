@@ -496,3 +496,77 @@ TEST_F(CacheOnError, StaleIfErrorServesTheStaleEntryWhenTheUpstreamFails) {
 }
 
 }  // namespace
+
+// Two replicas sharing one Redis (GATEHOUSE_CACHE_STORE=redis): what one
+// stores, the other serves; what one invalidates or purges, neither serves.
+class CacheShared : public ::testing::Test {
+ protected:
+  DemoUpstream up;
+  RedisServer redis;
+  Env env{{"GATEHOUSE_ROUTE_API_PATH", "/"},
+          {"GATEHOUSE_ROUTE_API_UPSTREAM", up.url()},
+          {"GATEHOUSE_ROUTE_API_CACHE", "true"},
+          {"GATEHOUSE_ROUTE_BIG_PATH", "/bytes"},
+          {"GATEHOUSE_ROUTE_BIG_UPSTREAM", up.url()},
+          {"GATEHOUSE_ROUTE_BIG_CACHE", "true"},
+          {"GATEHOUSE_ROUTE_BIG_CACHE_DEFAULT_TTL", "60s"},
+          {"GATEHOUSE_CACHE_STORE", "redis"},
+          {"GATEHOUSE_REDIS_URL", redis.url()},
+          {"GATEHOUSE_CACHE_REDIS_MAX_ENTRY_BYTES", "4k"}};
+  Gateway a{env}, b{env};
+  Response get(const Gateway& gw, const std::string& target) { return http_request(gw.port(), "GET", target, {}); }
+  // A response is written to Redis in the background, a round trip after
+  // its client had it: a test that asks the other replica waits for that.
+  void wait_until_shared(const std::string& target) {
+    const std::string key = "gatehouse:cache:http://test.local" + target;
+    for (int i = 0; i < 200 && redis.cli({"EXISTS", key}) != "1"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(redis.cli({"EXISTS", key}), "1") << key;
+  }
+};
+
+TEST_F(CacheShared, WhatOneReplicaStoresTheOtherServes) {
+  Response first = get(a, kFresh);
+  EXPECT_EQ(first.header("Cache-Status"), "Gatehouse; fwd=uri-miss; stored");
+  wait_until_shared(kFresh);
+  Response other = get(b, kFresh);
+  EXPECT_TRUE(other.header("Cache-Status").starts_with("Gatehouse; hit")) << other.header("Cache-Status");
+  EXPECT_EQ(other.body, first.body);
+  EXPECT_EQ(up.requests(), 1);
+}
+
+TEST_F(CacheShared, AnUnsafeRequestThroughOneReplicaInvalidatesForAll) {
+  get(a, kFresh);
+  wait_until_shared(kFresh);
+  EXPECT_TRUE(get(b, kFresh).header("Cache-Status").starts_with("Gatehouse; hit"));
+  EXPECT_EQ(http_request(b.port(), "POST", kFresh, {}).status, 200);
+  // At once, through the other replica: the deletion was done before the POST's answer.
+  EXPECT_EQ(get(a, kFresh).header("Cache-Status"), "Gatehouse; fwd=uri-miss; stored");
+  EXPECT_EQ(up.requests(), 3);
+}
+
+TEST_F(CacheShared, APurgeByTagOnOneAdminListenerReachesEveryReplica) {
+  const std::string tagged = kFresh + "&Cache-Tag=booking-42";
+  get(a, tagged);
+  wait_until_shared(tagged);
+  Response purged = http_request(b.admin_port(), "POST", "/cache/purge?tag=booking-42", {});
+  EXPECT_EQ(purged.status, 200);
+  EXPECT_EQ(json::parse(purged.body)["purged"], 1);
+  EXPECT_EQ(get(a, tagged).header("Cache-Status"), "Gatehouse; fwd=uri-miss; stored");
+  EXPECT_EQ(up.requests(), 2);
+}
+
+TEST_F(CacheShared, AResponseAboveTheSharedLimitStaysInItsReplica) {
+  get(a, "/bytes/20000");
+  EXPECT_TRUE(get(a, "/bytes/20000").header("Cache-Status").starts_with("Gatehouse; hit"));
+  EXPECT_EQ(get(b, "/bytes/20000").header("Cache-Status"), "Gatehouse; fwd=uri-miss; stored");  // fetched its own
+  EXPECT_EQ(up.requests(), 2);
+  EXPECT_EQ(redis.cli({"DBSIZE"}), "0");
+}
+
+TEST_F(CacheShared, ARedisThatIsDownMakesMissesNotErrors) {
+  redis.stop();
+  Response first = get(a, kFresh), second = get(b, kFresh);
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(up.requests(), 2);
+}

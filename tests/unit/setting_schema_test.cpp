@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "gatehouse/redis_settings.hpp"
 #include "gatehouse/config_error.hpp"
 #include "gatehouse/core_setting_rows.hpp"
 #include "gatehouse/http_grammar.hpp"
@@ -129,11 +130,14 @@ TEST(SettingSchema, StructDefaultsAreTheRowDefaults) {
 }
 
 TEST(SettingSchema, HelpAndDocsComeFromTheRows) {
-  ASSERT_EQ(global_settings().size(), core_global_rows().size());
-  for (std::size_t i = 0; i < global_settings().size(); ++i) {
+  // The core rows, then the shared Redis rows (redis_settings.hpp).
+  ASSERT_EQ(global_settings().size(), core_global_rows().size() + redis_setting_rows().size());
+  for (std::size_t i = 0; i < core_global_rows().size(); ++i) {
     EXPECT_EQ(global_settings()[i].name, core_global_rows()[i].name);
     EXPECT_EQ(global_settings()[i].default_value, core_global_rows()[i].default_text);
   }
+  for (std::size_t i = 0; i < redis_setting_rows().size(); ++i)
+    EXPECT_EQ(global_settings()[core_global_rows().size() + i].name, redis_setting_rows()[i].name);
   ASSERT_EQ(route_options().size(), core_route_rows().size());
   SettingInfo d = doc_of(core_route_rows()[0]);
   EXPECT_EQ(d.name, "PATH");

@@ -1,5 +1,7 @@
 #include "cache_config.hpp"
 
+#include "gatehouse/config_error.hpp"
+
 #include "gatehouse/http_grammar.hpp"
 #include "gatehouse/schema.hpp"
 
@@ -23,6 +25,12 @@ std::span<const SettingRow<CacheConfig>> cache_rows() {
                       "Response header whose comma- or space-separated tags a purge by tag names (Surrogate-Key for Fastly's); removed before clients see it.",
                       &CacheConfig::tag_header, [](std::string_view t) { return is_token(t); }, "a header name such as Cache-Tag or Surrogate-Key"),
       R::integer("GATEHOUSE_CACHE_MAX_VARIANTS", "8", "Variants (by Vary) kept per URL.", &CacheConfig::max_variants, 1, 1024),
+      R::choice("GATEHOUSE_CACHE_STORE", "memory",
+                "Where stored responses live: memory (this replica) or redis (shared by the replicas on GATEHOUSE_REDIS_URL).",
+                &CacheConfig::store, {{"memory", CacheConfig::Store::memory}, {"redis", CacheConfig::Store::redis}}),
+      R::size("GATEHOUSE_CACHE_REDIS_MAX_ENTRY_BYTES", "256k",
+              "With GATEHOUSE_CACHE_STORE=redis, responses whose body is larger stay in this replica's memory (each replica fetches its own).",
+              &CacheConfig::redis_max_entry_bytes, "a size from 0 to 64m such as 256k", 0, 64ull << 20),
   };
   return rows;
 }
@@ -43,6 +51,11 @@ std::span<const SettingRow<RouteCacheConfig>> route_cache_rows() {
 CacheConfig load_cache_config(const EnvMap& env, const Settings& core) {
   CacheConfig c;
   apply_settings(cache_rows(), env, c);
+  if (c.store == CacheConfig::Store::redis) {
+    c.redis = load_redis_settings(env);
+    if (c.redis.url.empty())
+      throw ConfigError("GATEHOUSE_REDIS_URL is not set: GATEHOUSE_CACHE_STORE=redis needs a URL such as redis://127.0.0.1:6379/0");
+  }
   for (const Route& route : core.routes) {
     RouteCacheConfig r;
     apply_settings(route_cache_rows(), env, r, route_variable_prefix(route.name));

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "gatehouse/redis_settings.hpp"
 #include "gatehouse/setting_schema.hpp"
 #include "gatehouse/settings.hpp"
 
@@ -25,6 +26,13 @@ struct CacheConfig {
   std::int64_t max_variants = 8;
   Millis collapse_wait{5000};  // 0: no collapsing
   std::string tag_header = "Cache-Tag";  // the upstream's tags for purges; never sent to clients
+  // Where entries live: in this process only, or in the shared Redis
+  // (GATEHOUSE_REDIS_URL) for every replica, but for entries above
+  // redis_max_entry_bytes, which stay in this process.
+  enum class Store { memory, redis };
+  Store store = Store::memory;
+  std::uint64_t redis_max_entry_bytes = 256ull << 10;
+  RedisSettings redis;  // when store == redis
   std::vector<RouteCacheConfig> routes;
 };
 

@@ -44,7 +44,7 @@ StageAdminAnswer problem(unsigned status, std::string_view detail) {
 
 }  // namespace
 
-std::optional<StageAdminAnswer> purge(CacheStore& store, std::string_view method, std::string_view target) {
+std::optional<StageAdminAnswer> purge(CacheStore& store, std::string_view method, std::string_view target, const SharedPurge& shared) {
   auto q = target.find('?');
   if (target.substr(0, q) != kPurgePath) return std::nullopt;
   if (method != "POST") return StageAdminAnswer{405, R"({"type":"about:blank","title":"Method not allowed","status":405})", "POST"};
@@ -60,9 +60,11 @@ std::optional<StageAdminAnswer> purge(CacheStore& store, std::string_view method
     if (!key) return problem(400, "expected an http:// or https:// URL such as https://api.example.com/bookings/42");
     purged = name == "url" ? store.erase(*key)
                            : store.erase_if([&](const StoredResponse& e) { return std::string_view(e.key).starts_with(*key); });
+    if (shared) purged += shared(name == "url" ? PurgeBy::url : PurgeBy::prefix, *key);
   } else if (name == "tag") {
     if (value.empty()) return problem(400, "expected a tag");
     purged = store.erase_if([&](const StoredResponse& e) { return std::find(e.tags.begin(), e.tags.end(), value) != e.tags.end(); });
+    if (shared) purged += shared(PurgeBy::tag, value);
   } else {
     return problem(400, "give exactly one of url=, prefix= or tag=");
   }

@@ -4,7 +4,9 @@
 //   prefix=https://api.example.com/a/   every URL under it
 //   tag=booking-42                      every response tagged so
 // (values percent-encoded). Answers {"purged": N}.
+#include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "cache_store.hpp"
@@ -14,7 +16,14 @@ namespace gatehouse::cache {
 
 inline constexpr std::string_view kPurgePath = "/cache/purge";
 
-// nullopt when `target`'s path is not the purge path.
-std::optional<StageAdminAnswer> purge(CacheStore& store, std::string_view method, std::string_view target);
+enum class PurgeBy { url, prefix, tag };
+// The shared store's part of a purge (GATEHOUSE_CACHE_STORE=redis): given
+// what to purge (a primary key, a key prefix or a tag), how many it held.
+using SharedPurge = std::function<std::size_t(PurgeBy, const std::string&)>;
+
+// nullopt when `target`'s path is not the purge path. `shared`, when set,
+// purges the shared store too; the answer counts both.
+std::optional<StageAdminAnswer> purge(CacheStore& store, std::string_view method, std::string_view target,
+                                      const SharedPurge& shared = nullptr);
 
 }  // namespace gatehouse::cache

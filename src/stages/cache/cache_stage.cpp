@@ -13,8 +13,10 @@
 #include "cache_purge.hpp"
 #include "cache_store.hpp"
 #include "collapser.hpp"
+#include "redis_cache.hpp"
 #include "gatehouse/background_work.hpp"
 #include "gatehouse/clock.hpp"
+#include "gatehouse/config_error.hpp"
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/http_date.hpp"
 #include "gatehouse/http_grammar.hpp"
@@ -37,6 +39,8 @@ struct CacheState final : StageState {
   std::string_view result = "miss";  // cache= in the access line
   std::string_view added_conditional;  // the validator field the cache put on the request, if any
   bool storing = false;       // the response is being copied for the store
+  bool look_in_redis = false; // not in this replica's store: on_request asks the shared one
+  std::vector<std::string> forget_shared;  // keys an unsafe request invalidates, for on_response_head
   std::size_t route = 0;
   Fields vary_source;         // the request's fields as looked up, before any stage edited them (misses only)
   bool too_large = false;
@@ -198,15 +202,35 @@ std::string_view client_host(const Exchange& ex) { return ex.info.host == "-" ? 
 
 bool is_unsafe(std::string_view method) { return method != "GET" && method != "HEAD" && method != "OPTIONS" && method != "TRACE"; }
 
+// Pragma: no-cache on the request (RFC 9111 §5.4; counts without a Cache-Control).
+bool has_pragma_no_cache(const Fields& request) {
+  bool found = false;
+  request.for_each_value("Pragma", [&](std::string_view v) {
+    for_each_list_item(v, [&](std::string_view d) {
+      found = found || iequals_ascii(d, "no-cache");
+      return true;
+    });
+  });
+  return found;
+}
+
 class CacheStage final : public Stage {
  public:
+  // `redis`: the worker's client for the shared backend (GATEHOUSE_CACHE_STORE=redis), else null.
   CacheStage(StageServices& services, std::shared_ptr<const CacheConfig> config, std::shared_ptr<CacheStore> store,
-             std::shared_ptr<Collapser> collapser, std::shared_ptr<CacheMetrics> metrics)
+             std::shared_ptr<Collapser> collapser, std::shared_ptr<CacheMetrics> metrics, std::unique_ptr<RedisClient> redis)
       : services_(services),
         config_(std::move(config)),
         store_(std::move(store)),
         collapser_(std::move(collapser)),
-        metrics_(std::move(metrics)) {}
+        metrics_(std::move(metrics)),
+        redis_client_(std::move(redis)) {
+    if (redis_client_) redis_ = std::make_unique<RedisCache>(*redis_client_, static_cast<std::size_t>(config_->max_variants));
+  }
+
+  void on_worker_stop() noexcept override {
+    if (redis_client_) redis_client_->close();
+  }
   std::string_view name() const override { return "cache"; }
 
   bool active_for(const Route& route) const override { return route_config(route).enabled; }
@@ -228,37 +252,45 @@ class CacheStage final : public Stage {
     }
     state.request_time = now();
     CacheControl req_cc = parse_cache_control(ex.request);
-    bool pragma_no_cache = false;
-    ex.request.for_each_value("Pragma", [&](std::string_view v) {
-      for_each_list_item(v, [&](std::string_view d) {
-        pragma_no_cache = pragma_no_cache || iequals_ascii(d, "no-cache");
-        return true;
-      });
-    });
+    bool pragma_no_cache = has_pragma_no_cache(ex.request);
     StoredPtr entry = store_->find(state.key, [&](const std::string& name) { return vary_value(ex.request, name); });
-    if (entry) {
-      std::int64_t age = current_age(entry->initial_age, entry->response_time, state.request_time);
-      Use use = decide(req_cc, pragma_no_cache, entry->cc, entry->lifetime, age);
-      if (use == Use::stale_while_revalidate && start_refresh(ex, entry)) {
-        state.result = "stale";
-        serve(ex, entry, age, fmt::format("Gatehouse; hit; ttl={}; detail=\"stale-while-revalidate\"", entry->lifetime - age));
-        return Flow::answered;
-      }
-      if (use == Use::fresh || use == Use::stale_by_request) {
-        state.result = use == Use::fresh ? "hit" : "stale";
-        // RFC 9211: a stale hit has a negative ttl.
-        serve(ex, entry, age, fmt::format("Gatehouse; hit; ttl={}", entry->lifetime - age));
-        return Flow::answered;
-      }
-      if (req_cc.only_if_cached) return not_in_cache(ex, state);
-      state.candidate = entry;
-      state.result = "revalidated";
-      state.vary_source = ex.request;
-      // The cache's own conditional, unless the client sent one of its own.
-      if (!ex.request.contains("If-None-Match") && !ex.request.contains("If-Modified-Since"))
-        state.added_conditional = add_validator(ex.request, *entry);
-      return Flow::next;
+    if (entry) return use_stored(ex, state, entry, req_cc, pragma_no_cache);
+    if (redis_) {
+      state.look_in_redis = true;  // one round trip, in on_request
+      return std::nullopt;
     }
+    return after_miss(ex, state, req_cc, pragma_no_cache);
+  }
+
+  // A stored response for the request: answered from it, or revalidated.
+  Flow use_stored(Exchange& ex, CacheState& state, const StoredPtr& entry, const CacheControl& req_cc, bool pragma_no_cache) {
+    std::int64_t age = current_age(entry->initial_age, entry->response_time, state.request_time);
+    Use use = decide(req_cc, pragma_no_cache, entry->cc, entry->lifetime, age);
+    if (use == Use::stale_while_revalidate && start_refresh(ex, entry)) {
+      state.result = "stale";
+      serve(ex, entry, age, fmt::format("Gatehouse; hit; ttl={}; detail=\"stale-while-revalidate\"", entry->lifetime - age));
+      return Flow::answered;
+    }
+    if (use == Use::fresh || use == Use::stale_by_request) {
+      state.result = use == Use::fresh ? "hit" : "stale";
+      // RFC 9211: a stale hit has a negative ttl.
+      serve(ex, entry, age, fmt::format("Gatehouse; hit; ttl={}", entry->lifetime - age));
+      return Flow::answered;
+    }
+    if (req_cc.only_if_cached) return not_in_cache(ex, state);
+    state.candidate = entry;
+    state.result = "revalidated";
+    state.vary_source = ex.request;
+    // The cache's own conditional, unless the client sent one of its own.
+    if (!ex.request.contains("If-None-Match") && !ex.request.contains("If-Modified-Since"))
+      state.added_conditional = add_validator(ex.request, *entry);
+    return Flow::next;
+  }
+
+  // Nothing stored fits: go upstream, leading the key, or wait for its
+  // leader (nullopt: on_request waits).
+  std::optional<Flow> after_miss(Exchange& ex, CacheState& state, const CacheControl& req_cc, bool pragma_no_cache) {
+    std::string_view method = ex.request.method_string();
     if (req_cc.only_if_cached) return not_in_cache(ex, state);
     state.vary_source = ex.request;
     // A HEAD is never stored: it does not lead (GETs would wait for nothing), nor wait.
@@ -279,6 +311,14 @@ class CacheStage final : public Stage {
   // they go upstream together.
   Awaitable<Flow> on_request(Exchange& ex) override {
     auto* state = ex.state<CacheState>(*this);
+    if (state->look_in_redis) {
+      state->look_in_redis = false;
+      CacheControl req_cc = parse_cache_control(ex.request);
+      bool pragma_no_cache = has_pragma_no_cache(ex.request);
+      if (StoredPtr entry = variant_for(co_await redis_->variants(state->key), ex.request))
+        co_return use_stored(ex, *state, entry, req_cc, pragma_no_cache);
+      if (auto flow = after_miss(ex, *state, req_cc, pragma_no_cache)) co_return *flow;
+    }
     std::shared_ptr<Collapser::Waiter> waiter = std::move(state->waiter);
     // Leaves the key's waiters however the wait ends (woken, timed out, or
     // the frame destroyed at shutdown): no wake-up may reach a gone worker.
@@ -291,6 +331,7 @@ class CacheStage final : public Stage {
     waiter->timer.expires_after(config_->collapse_wait);
     co_await waiter->timer.async_wait(use_nothrow);
     StoredPtr entry = store_->find(state->key, [&](const std::string& name) { return vary_value(ex.request, name); });
+    if (!entry && redis_) entry = variant_for(co_await redis_->variants(state->key), ex.request);
     if (entry) {
       std::time_t now_time = now();
       std::int64_t age = current_age(entry->initial_age, entry->response_time, now_time);
@@ -314,8 +355,12 @@ class CacheStage final : public Stage {
     // its client can ask again, and whether or not that client stays.
     unsigned status = ex.response.result_int();
     if (is_unsafe(ex.request.method_string())) {
-      if (ex.request_sent && status >= 200 && status < 400) invalidate(ex, *state);
-      return true;
+      if (!ex.request_sent || status < 200 || status >= 400) return true;
+      std::vector<std::string> keys = invalidated_keys(ex, *state);
+      for (const std::string& key : keys) store_->erase(key);
+      if (!redis_) return true;
+      state->forget_shared = std::move(keys);
+      return false;  // on_response_head deletes them from Redis before the client has its answer
     }
     if (state->result == "-" || state->result == "bypass" || state->result == "hit" || state->result == "stale" ||
         state->result == "only-if-cached" || state->result == "collapsed")
@@ -328,6 +373,14 @@ class CacheStage final : public Stage {
     return true;
   }
 
+  // A shared store's invalidation completes before the client has its
+  // answer: a client that asks again, through any replica, finds the URL gone.
+  Awaitable<void> on_response_head(Exchange& ex) override {
+    auto* state = ex.state<CacheState>(*this);
+    for (const std::string& key : state->forget_shared) co_await redis_->erase(key);
+    state->forget_shared.clear();
+  }
+
   // The response body arrived whole (StoreTap::on_end): stored now, before
   // the client has read it all, so that a slow client does not keep the
   // waiters of its key waiting.
@@ -335,15 +388,14 @@ class CacheStage final : public Stage {
     try {
       if (state.storing && !state.too_large) {
         state.pending->body = std::move(state.body);
-        if (state.candidate) store_->replace(state.candidate, std::move(state.pending));
-        else store_->insert(std::move(state.pending));
+        keep(std::move(state.pending), state.candidate, std::move(state.lead));
         metrics_->stored(state.route);
       }
     } catch (const std::exception&) {
       // A failed store costs a later miss, nothing more.
     }
     state.storing = false;
-    state.lead.done();
+    state.lead.done();  // unless keep() took it, to wake the waiters once the entry is in Redis
   }
 
   void on_complete(Exchange& ex, const Outcome&) noexcept override {
@@ -414,14 +466,14 @@ class CacheStage final : public Stage {
     auto fresh = updated(old, ex.response, state.request_time, response_time, policy);
     CacheControl res_cc = parse_cache_control(ex.response);
     CacheControl req_cc = parse_cache_control(state.vary_source);
-    bool keep = !res_cc.no_store && !res_cc.is_private && !req_cc.no_store &&
+    bool keep_it = !res_cc.no_store && !res_cc.is_private && !req_cc.no_store &&
                 (policy.store_set_cookie || !ex.response.contains("Set-Cookie"));
     std::vector<std::string> cookies;
     ex.response.for_each_value("Set-Cookie", [&](std::string_view c) { cookies.emplace_back(c); });
     if (!policy.store_set_cookie) fresh->headers.erase("Set-Cookie");
     StoredPtr entry = fresh;
-    if (keep) store_->replace(state.candidate, entry);
-    else store_->erase(old.key);
+    if (keep_it) this->keep(entry, state.candidate, std::move(state.lead));
+    else forget(old.key);
     // The client asked unconditionally: it gets the whole stored response.
     if (!state.added_conditional.empty()) ex.request.erase(state.added_conditional);
     serve(ex, entry, current_age(entry->initial_age, entry->response_time, response_time), "Gatehouse; fwd=stale; fwd-status=304");
@@ -486,12 +538,12 @@ class CacheStage final : public Stage {
     const ResponseHead& res = result.call->head();
     PolicySettings policy = policy_for(*job->route);
     if (res.result_int() == 304) {
-      store_->replace(job->entry, updated(*job->entry, res, request_time, response_time, policy));
+      keep(updated(*job->entry, res, request_time, response_time, policy), job->entry, std::move(job->lead));
       co_return;
     }
     CacheControl req_cc = parse_cache_control(job->request), res_cc = parse_cache_control(res);
     if (may_store({"GET", job->request, req_cc, static_cast<int>(res.result_int()), res, res_cc}, policy) != NotStored::none) {
-      store_->erase(job->entry->key);  // what replaced it may not be kept: the stale one must not be served on
+      forget(job->entry->key);  // what replaced it may not be kept: the stale one must not be served on
       co_return;
     }
     auto entry = new_entry(job->entry->key, job->request, res, res_cc, request_time, response_time, policy);
@@ -501,7 +553,7 @@ class CacheStage final : public Stage {
       entry->body.append(piece);
       return true;
     });
-    if (read.end == BodyDrained::End::whole) store_->replace(job->entry, std::move(entry));
+    if (read.end == BodyDrained::End::whole) keep(std::move(entry), job->entry, std::move(job->lead));
   }
 
   Flow not_in_cache(Exchange& ex, CacheState& state) {
@@ -546,16 +598,62 @@ class CacheStage final : public Stage {
 
   // A successful unsafe request makes the stored responses for its URL, and
   // for its Location and Content-Location on the same host, stale: they go
-  // (RFC 9111 §4.4).
-  void invalidate(Exchange& ex, const CacheState& state) {
-    store_->erase(state.key);
+  // (RFC 9111 §4.4). These are their keys.
+  std::vector<std::string> invalidated_keys(Exchange& ex, const CacheState& state) {
+    std::vector<std::string> keys{state.key};
     std::string origin = primary_key(ex.client_tls, client_host(ex), "");
     for (std::string_view name : {"Location", "Content-Location"}) {
       std::string_view where = trim(ex.response[name]);
-      if (where.starts_with("/") && !where.starts_with("//")) store_->erase(origin + std::string(where));
+      if (where.starts_with("/") && !where.starts_with("//")) keys.push_back(origin + std::string(where));
       else if (where.starts_with(origin) && (where.size() == origin.size() || where[origin.size()] == '/'))
-        store_->erase(std::string(where));
+        keys.emplace_back(where);
     }
+    return keys;
+  }
+
+  // Where an entry lives: small ones in the shared Redis when there is one,
+  // the rest in this replica's store. Replacing `old` (the variant it
+  // revalidated, or null); `lead` is given up once the entry can be found.
+  void keep(StoredPtr entry, const StoredPtr& old, Collapser::Lead lead) {
+    if (!redis_ || entry->body.size() > config_->redis_max_entry_bytes) {
+      if (old) store_->replace(old, std::move(entry));
+      else store_->insert(std::move(entry));
+      return;  // `lead` goes now: the entry is there
+    }
+    if (old) store_->erase(old->key);  // a local copy would shadow the shared one
+    services_.background.spawn("cache_store", put_shared(std::move(entry), std::move(lead)));
+  }
+
+  Awaitable<void> put_shared(StoredPtr entry, Collapser::Lead lead) {
+    co_await redis_->put(*entry, kept_for(*entry));
+    lead.done();  // the waiters look again: in Redis now (or not, if it failed: they go upstream)
+  }
+
+  // How long Redis keeps an entry: its freshness, its stale windows, and an
+  // hour more while it can be revalidated (it has a validator).
+  static std::chrono::milliseconds kept_for(const StoredResponse& e) {
+    std::int64_t seconds = std::max<std::int64_t>(e.lifetime - e.initial_age, 0);
+    seconds += std::max(e.cc.stale_while_revalidate.value_or(0), e.cc.stale_if_error.value_or(0));
+    if (e.headers.contains("ETag") || e.headers.contains("Last-Modified")) seconds += 3600;
+    return std::chrono::seconds(std::max<std::int64_t>(seconds, 1));
+  }
+
+  // Forgets every variant of `key`, here and in the shared store (in the
+  // background; not given up at a drain: a replica must not leave a
+  // response it found unfit for the others to serve).
+  void forget(const std::string& key) {
+    store_->erase(key);
+    if (redis_) services_.background.spawn("cache_invalidation", erase_shared(key), BackgroundWork::AtDrain::finish);
+  }
+  Awaitable<void> erase_shared(std::string key) { co_await redis_->erase(key); }
+
+  // The stored variant whose Vary values the request has, if any.
+  static StoredPtr variant_for(const std::vector<StoredPtr>& variants, const Fields& request) {
+    for (const auto& v : variants) {
+      bool match = std::all_of(v->vary.begin(), v->vary.end(), [&](const auto& nv) { return vary_value(request, nv.first) == nv.second; });
+      if (match) return v;
+    }
+    return nullptr;
   }
 
   StageServices& services_;
@@ -563,6 +661,8 @@ class CacheStage final : public Stage {
   std::shared_ptr<CacheStore> store_;
   std::shared_ptr<Collapser> collapser_;
   std::shared_ptr<CacheMetrics> metrics_;
+  std::unique_ptr<RedisClient> redis_client_;
+  std::unique_ptr<RedisCache> redis_;
 };
 
 class CacheFactory final : public StageFactory {
@@ -572,16 +672,28 @@ class CacheFactory final : public StageFactory {
   std::span<const SettingInfo> route_settings() const override { return route_docs_; }
   void configure(const EnvMap& env, const Settings& core) override {
     auto config = std::make_shared<CacheConfig>(load_cache_config(env, core));
+    if (config->store == CacheConfig::Store::redis && config->redis.endpoint.tls) {
+      try {
+        tls_ = make_redis_tls_context(config->redis.ca_file);
+      } catch (const std::exception& e) {
+        throw ConfigError(fmt::format("GATEHOUSE_REDIS_TLS_CA={}: cannot be loaded ({}); expected a PEM file of CA certificates",
+                                      config->redis.ca_file, e.what()));
+      }
+    }
     store_ = std::make_shared<CacheStore>(config->max_bytes, static_cast<std::size_t>(config->max_variants));
     metrics_ = std::make_shared<CacheMetrics>(config->routes.size());
     config_ = std::move(config);
   }
   std::unique_ptr<Stage> create(StageServices& services) const override {
-    // One store for all workers, sharded: a response fetched by one is a hit for every other.
-    return std::make_unique<CacheStage>(services, config_, store_, collapser_, metrics_);
+    // One store for all workers, sharded: a response fetched by one is a hit
+    // for every other. Redis connections belong to a worker (its event loop).
+    std::unique_ptr<RedisClient> redis;
+    if (config_->store == CacheConfig::Store::redis) redis = std::make_unique<RedisClient>(services.io.get_executor(), redis_options(), tls_.get());
+    return std::make_unique<CacheStage>(services, config_, store_, collapser_, metrics_, std::move(redis));
   }
   std::optional<StageAdminAnswer> admin(std::string_view method, std::string_view target) const override {
-    return purge(*store_, method, target);
+    if (config_->store != CacheConfig::Store::redis) return purge(*store_, method, target);
+    return purge(*store_, method, target, [this](PurgeBy by, const std::string& what) { return purge_shared(by, what); });
   }
   std::vector<StageMetricFamily> metric_families(std::span<const std::string> route_names) const override {
     return metrics_->families(route_names, *store_, *collapser_);
@@ -594,6 +706,32 @@ class CacheFactory final : public StageFactory {
   std::shared_ptr<CacheStore> store_ = std::make_shared<CacheStore>(64ull << 20, 8);
   std::shared_ptr<Collapser> collapser_ = std::make_shared<Collapser>();
   std::shared_ptr<CacheMetrics> metrics_ = std::make_shared<CacheMetrics>(0);
+  std::shared_ptr<ssl::context> tls_;  // rediss://
+
+  // On the admin listener's thread, which may wait: a connection of its own
+  // for the one purge, run to its end.
+  std::size_t purge_shared(PurgeBy by, const std::string& what) const {
+    asio::io_context io;
+    RedisClient client(io.get_executor(), redis_options(), tls_.get());
+    RedisCache shared(client);
+    std::size_t n = 0;
+    asio::co_spawn(io, [&]() -> Awaitable<void> {
+      if (by == PurgeBy::url) n = co_await shared.erase(what);
+      else if (by == PurgeBy::prefix) n = co_await shared.purge_prefix(what);
+      else n = co_await shared.purge_tag(what);
+      client.close();
+    }, asio::detached);
+    io.run();
+    return n;
+  }
+
+  RedisOptions redis_options() const {
+    RedisOptions o;
+    o.endpoint = config_->redis.endpoint;
+    o.timeout = config_->redis.timeout;
+    o.connections = config_->redis.connections;
+    return o;
+  }
 };
 
 }  // namespace

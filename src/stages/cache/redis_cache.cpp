@@ -84,10 +84,10 @@ Awaitable<bool> RedisCache::put(const StoredResponse& entry, std::chrono::millis
   co_return succeeded(r);
 }
 
-Awaitable<bool> RedisCache::erase(const std::string& key) {
+Awaitable<std::size_t> RedisCache::erase(const std::string& key) {
   std::string rkey = redis_key(key);
   RedisResult r = co_await client_.command_of("DEL", rkey);
-  co_return succeeded(r);
+  co_return succeeded(r) ? static_cast<std::size_t>(r.reply->integer) : 0;
 }
 
 Awaitable<std::size_t> RedisCache::purge_tag(const std::string& tag) {

@@ -32,8 +32,9 @@ class RedisCache {
   // `keep_for` (its freshness and any stale window); the key's other
   // variants beyond the cap go. False when Redis did not take it.
   Awaitable<bool> put(const StoredResponse& entry, std::chrono::milliseconds keep_for);
-  // Forgets every variant of `key` (an invalidation, a purge of one URL).
-  Awaitable<bool> erase(const std::string& key);
+  // Forgets every variant of `key` (an invalidation, a purge of one URL);
+  // 1 when there were any, 0 when none (or on a failure).
+  Awaitable<std::size_t> erase(const std::string& key);
   // Forgets every key tagged `tag`; how many there were (0 on a failure).
   Awaitable<std::size_t> purge_tag(const std::string& tag);
   // Forgets every key starting with `prefix` (a scheme, host and path

@@ -5,6 +5,7 @@
 #include "gatehouse/config_error.hpp"
 #include "gatehouse/fields.hpp"
 #include "gatehouse/http_grammar.hpp"
+#include "gatehouse/redis_settings.hpp"
 #include "gatehouse/schema.hpp"
 #include "gatehouse/values.hpp"
 
@@ -28,18 +29,6 @@ std::span<const SettingRow<IdempotencyConfig>> idempotency_rows() {
       R::choice("GATEHOUSE_IDEMPOTENCY_STORE", "memory",
                 "Where idempotency keys live: memory (one replica) or redis (replicas sharing GATEHOUSE_REDIS_URL).",
                 &IdempotencyConfig::store, {{"memory", StoreKind::memory}, {"redis", StoreKind::redis}}),
-      R::checked_text("GATEHOUSE_REDIS_URL", "(none)",
-                      "Redis for GATEHOUSE_IDEMPOTENCY_STORE=redis: redis://[[user]:password@]host[:port][/db], rediss:// for TLS.",
-                      &IdempotencyConfig::redis_url, [](std::string_view t) { return t.empty() || parse_redis_url(t).has_value(); },
-                      "a URL such as redis://:password@10.0.0.5:6379/0 or rediss://redis.internal:6380")
-          .computed(no_text),
-      R::text("GATEHOUSE_REDIS_TLS_CA", "(system trust store)", "PEM file of the CAs that sign the Redis server's certificate (rediss://).",
-              &IdempotencyConfig::redis_ca_file)
-          .computed(no_text),
-      R::duration("GATEHOUSE_REDIS_TIMEOUT", "500ms", "Longest wait for one Redis reply; past it the store counts as unreachable.",
-                  [](IdempotencyConfig& c) -> Millis& { return c.redis.timeout; }),
-      R::integer("GATEHOUSE_REDIS_CONNECTIONS", "2", "Redis connections per worker (commands are pipelined on each).",
-                 [](IdempotencyConfig& c) -> std::size_t& { return c.redis.connections; }, 1, 64),
       R::choice("GATEHOUSE_IDEMPOTENCY_ON_STORE_ERROR", "closed",
                 "When the store cannot be reached: closed answers keyed requests 503 with Retry-After; open forwards them unprotected (counted and logged).",
                 &IdempotencyConfig::on_store_error, {{"closed", OnStoreError::fail_closed}, {"open", OnStoreError::fail_open}}),
@@ -82,9 +71,13 @@ IdempotencyConfig load_idempotency_config(const EnvMap& env, const Settings& cor
   IdempotencyConfig c;
   apply_settings(idempotency_rows(), env, c);
   if (c.store == StoreKind::redis) {
-    if (c.redis_url.empty())
+    RedisSettings redis = load_redis_settings(env);
+    if (redis.url.empty())
       throw ConfigError("GATEHOUSE_REDIS_URL is not set: GATEHOUSE_IDEMPOTENCY_STORE=redis needs a URL such as redis://127.0.0.1:6379/0");
-    c.redis.endpoint = *parse_redis_url(c.redis_url);
+    c.redis.endpoint = redis.endpoint;
+    c.redis.timeout = redis.timeout;
+    c.redis.connections = redis.connections;
+    c.redis_ca_file = redis.ca_file;
   }
   for (const Route& route : core.routes) {
     RouteIdempotencyConfig r;

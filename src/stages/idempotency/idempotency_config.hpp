@@ -28,7 +28,6 @@ struct RouteIdempotencyConfig {
 // The stage's settings (GATEHOUSE_IDEMPOTENCY_*, GATEHOUSE_REDIS_*), and each route's by route index.
 struct IdempotencyConfig {
   StoreKind store = StoreKind::memory;
-  std::string redis_url;  // the text; `redis` is it parsed
   RedisOptions redis;
   std::string redis_ca_file;
   OnStoreError on_store_error = OnStoreError::fail_closed;

@@ -122,7 +122,7 @@ TEST(CacheRedis, EraseAndPurgesByTagAndPrefixForgetWhatTheyName) {
     EXPECT_TRUE((co_await cache.variants(other)).empty());
     EXPECT_EQ((co_await cache.variants(elsewhere)).size(), 1u);
 
-    EXPECT_TRUE(co_await cache.erase(elsewhere));
+    EXPECT_EQ(co_await cache.erase(elsewhere), 1u);
     EXPECT_TRUE((co_await cache.variants(elsewhere)).empty());
   });
 }
