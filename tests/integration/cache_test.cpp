@@ -569,4 +569,11 @@ TEST_F(CacheShared, ARedisThatIsDownMakesMissesNotErrors) {
   EXPECT_EQ(first.status, 200);
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(up.requests(), 2);
+  // Counted: the operator sees the shared cache is not working.
+  double failures = 0;
+  for (int i = 0; i < 100 && failures < 2; ++i) {  // the lookup, then the store in the background
+    failures = metric_sample(http_request(a.admin_port(), "GET", "/metrics").body, "gatehouse_cache_redis_failures_total");
+    if (failures < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(failures, 2);
 }

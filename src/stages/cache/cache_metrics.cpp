@@ -26,6 +26,9 @@ std::vector<StageMetricFamily> CacheMetrics::families(std::span<const std::strin
                  {{"", std::to_string(store.evictions())}}});
   out.push_back({"gatehouse_cache_collapsed_total", "counter", "Requests that waited for another request's upstream answer to the same URL.",
                  {{"", std::to_string(collapser.collapsed())}}});
+  out.push_back({"gatehouse_cache_redis_failures_total", "counter",
+                 "Calls to the shared Redis (GATEHOUSE_CACHE_STORE=redis) that failed: each a miss, or a store or purge skipped.",
+                 {{"", std::to_string(redis_failures_.load(std::memory_order_relaxed))}}});
   out.push_back({"gatehouse_cache_bytes", "gauge", "Bytes the cache holds.", {{"", std::to_string(store.bytes())}}});
   out.push_back({"gatehouse_cache_entries", "gauge", "Responses the cache holds.", {{"", std::to_string(store.entries())}}});
   return out;

@@ -34,6 +34,8 @@ class CacheMetrics {
   void stored(std::size_t route) {
     if (route < routes_) stores_[route].fetch_add(1, std::memory_order_relaxed);
   }
+  // Calls to the shared Redis that failed; the Redis backend counts into it.
+  std::atomic<std::uint64_t>& redis_failures() { return redis_failures_; }
   std::vector<StageMetricFamily> families(std::span<const std::string> route_names, const CacheStore& store,
                                           const Collapser& collapser) const;
 
@@ -41,6 +43,7 @@ class CacheMetrics {
   std::size_t routes_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> lookups_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> stores_;
+  std::atomic<std::uint64_t> redis_failures_{0};
 };
 
 }  // namespace gatehouse::cache

@@ -225,7 +225,8 @@ class CacheStage final : public Stage {
         collapser_(std::move(collapser)),
         metrics_(std::move(metrics)),
         redis_client_(std::move(redis)) {
-    if (redis_client_) redis_ = std::make_unique<RedisCache>(*redis_client_, static_cast<std::size_t>(config_->max_variants));
+    if (redis_client_)
+      redis_ = std::make_unique<RedisCache>(*redis_client_, static_cast<std::size_t>(config_->max_variants), &metrics_->redis_failures());
   }
 
   void on_worker_stop() noexcept override {
@@ -713,7 +714,7 @@ class CacheFactory final : public StageFactory {
   std::size_t purge_shared(PurgeBy by, const std::string& what) const {
     asio::io_context io;
     RedisClient client(io.get_executor(), redis_options(), tls_.get());
-    RedisCache shared(client);
+    RedisCache shared(client, static_cast<std::size_t>(config_->max_variants), &metrics_->redis_failures());
     std::size_t n = 0;
     asio::co_spawn(io, [&]() -> Awaitable<void> {
       if (by == PurgeBy::url) n = co_await shared.erase(what);

@@ -37,9 +37,13 @@ redis.call('DEL', KEYS[1])
 return n
 )lua");
 
-bool succeeded(const RedisResult& r) { return r.ok() && !r.reply->is_error(); }
-
 }  // namespace
+
+bool RedisCache::succeeded(const RedisResult& r) {
+  bool ok = r.ok() && !r.reply->is_error();
+  if (!ok && failures_) failures_->fetch_add(1, std::memory_order_relaxed);
+  return ok;
+}
 
 std::string glob_escaped(std::string_view text) {
   std::string out;

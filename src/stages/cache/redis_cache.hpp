@@ -9,7 +9,9 @@
 //
 // Not yet wired into the cache stage (issue 8): its lookups, stores,
 // invalidations and purges are to call this where GATEHOUSE_CACHE_STORE=redis.
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -23,7 +25,9 @@ namespace gatehouse::cache {
 
 class RedisCache {
  public:
-  explicit RedisCache(RedisClient& client, std::size_t max_variants = 8) : client_(client), max_variants_(max_variants) {}
+  // `failures`, when given, counts the calls that failed (Redis unreachable, timed out, or refusing).
+  explicit RedisCache(RedisClient& client, std::size_t max_variants = 8, std::atomic<std::uint64_t>* failures = nullptr)
+      : client_(client), max_variants_(max_variants), failures_(failures) {}
 
   // Every variant stored for `key`, as entries (a variant another version
   // wrote, or one unreadable, is left out). Empty on a miss or a failure.
@@ -47,8 +51,11 @@ class RedisCache {
   static std::string variant_field(const StoredResponse& entry);
 
  private:
+  bool succeeded(const RedisResult& r);
+
   RedisClient& client_;
   std::size_t max_variants_;
+  std::atomic<std::uint64_t>* failures_;
 };
 
 // `text` with Redis' glob characters escaped, for SCAN MATCH.
