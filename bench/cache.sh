@@ -2,6 +2,8 @@
 # The cache under load, in one run: cache hits through Gatehouse against
 # nginx's proxy_cache hits on the same 100 URLs, and Gatehouse's miss path
 # (a cached route whose responses say no-store) against its plain proxy path.
+# Also hits served from the shared Redis backend (GATEHOUSE_CACHE_STORE=redis,
+# a local redis-server): what a replica pays for a response another stored.
 # One worker each, access logs on, wrk -t2 keep-alive, rounds alternating.
 #   bench/cache.sh [rounds=3] [seconds=8] [connections=64]
 set -euo pipefail
@@ -10,10 +12,10 @@ ROUNDS=${1:-3}
 SECS=${2:-8}
 CONNS=${3:-64}
 source bench/common.sh
-need_tools nginx wrk python3
+need_tools nginx wrk python3 redis-server
 need_release_binary
 bench_workdir cache
-UP=$(free_port); NG=$(free_port); GH=$(free_port)
+UP=$(free_port); NG=$(free_port); GH=$(free_port); SH=$(free_port); RP=$(free_port)
 
 # The origin: small JSON, cacheable under /items/, no-store under /nostore/.
 cat > "$work/upstream.conf" <<CONF
@@ -46,13 +48,22 @@ nginx -c "$work/nginx.conf" & pids+=($!)
   GATEHOUSE_ROUTE_PLAIN_PATH=/plain GATEHOUSE_ROUTE_PLAIN_STRIP_PREFIX=true GATEHOUSE_ROUTE_PLAIN_UPSTREAM=http://127.0.0.1:$UP \
   "$OLDPWD/build/release/gatehouse") > "$work/gatehouse-access.log" 2> "$work/gatehouse.err" & pids+=($!)
 
+redis-server --port "$RP" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" > "$work/redis.log" 2>&1 & pids+=($!)
+(cd "$work" && exec env -i PATH="$PATH" GATEHOUSE_PORT=$SH GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=1 GATEHOUSE_ADMIN_PORT=off \
+  GATEHOUSE_ROUTE_CACHED_PATH=/ GATEHOUSE_ROUTE_CACHED_UPSTREAM=http://127.0.0.1:$UP GATEHOUSE_ROUTE_CACHED_CACHE=true \
+  GATEHOUSE_CACHE_STORE=redis GATEHOUSE_REDIS_URL=redis://127.0.0.1:$RP \
+  "$OLDPWD/build/release/gatehouse") > "$work/gatehouse-shared-access.log" 2> "$work/gatehouse-shared.err" & pids+=($!)
+
 for _ in $(seq 50); do
-  curl -s -o /dev/null "http://127.0.0.1:$GH/items/1" && curl -s -o /dev/null "http://127.0.0.1:$NG/items/1" && break
+  curl -s -o /dev/null "http://127.0.0.1:$GH/items/1" && curl -s -o /dev/null "http://127.0.0.1:$NG/items/1" && \
+    redis-cli -p "$RP" ping > /dev/null 2>&1 && curl -s -o /dev/null "http://127.0.0.1:$SH/items/1" && break
   sleep 0.1
 done
 # Warm both caches with the 100 URLs.
-for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$GH/items/$i" "http://127.0.0.1:$NG/items/$i"; done
+for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$GH/items/$i" "http://127.0.0.1:$NG/items/$i" "http://127.0.0.1:$SH/items/$i"; done
+sleep 0.2  # the shared store's writes, a round trip after their answers
 [[ $(curl -s -D - -o /dev/null "http://127.0.0.1:$GH/items/7" | grep -c "Cache-Status: Gatehouse; hit") == 1 ]] || { echo "gatehouse is not hitting"; exit 1; }
+[[ $(curl -s -D - -o /dev/null "http://127.0.0.1:$SH/items/7" | grep -c "Cache-Status: Gatehouse; hit") == 1 ]] || { echo "the shared cache is not hitting"; exit 1; }
 
 cat > "$work/urls.lua" <<'LUA'
 local prefix = os.getenv("PREFIX") or "/items/"
@@ -75,10 +86,11 @@ PY
 
 declare -A rps p99
 for ((r = 1; r <= ROUNDS; r++)); do
-  for c in nginx_hit gatehouse_hit gatehouse_miss gatehouse_plain; do
+  for c in nginx_hit gatehouse_hit gatehouse_shared_hit gatehouse_miss gatehouse_plain; do
     case $c in
       nginx_hit) out=$(run "$NG" /items/) ;;
       gatehouse_hit) out=$(run "$GH" /items/) ;;
+      gatehouse_shared_hit) out=$(run "$SH" /items/) ;;
       gatehouse_miss) out=$(run "$GH" /nostore/) ;;
       gatehouse_plain) out=$(run "$GH" /plain/nostore/) ;;
     esac
@@ -89,11 +101,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 median() { tr ' ' '\n' <<< "$1" | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 echo
-printf '%-18s %10s %10s\n' case req/s "p99 ms"
-for c in nginx_hit gatehouse_hit gatehouse_miss gatehouse_plain; do printf '%-18s %10s %10s\n' "$c" "$(median "${rps[$c]}")" "$(median "${p99[$c]}")"; done
-python3 - "$(median "${rps[gatehouse_hit]}")" "$(median "${rps[nginx_hit]}")" "$(median "${rps[gatehouse_miss]}")" "$(median "${rps[gatehouse_plain]}")" <<'PY'
+printf '%-22s %10s %10s\n' case req/s "p99 ms"
+for c in nginx_hit gatehouse_hit gatehouse_shared_hit gatehouse_miss gatehouse_plain; do printf '%-22s %10s %10s\n' "$c" "$(median "${rps[$c]}")" "$(median "${p99[$c]}")"; done
+python3 - "$(median "${rps[gatehouse_hit]}")" "$(median "${rps[nginx_hit]}")" "$(median "${rps[gatehouse_miss]}")" "$(median "${rps[gatehouse_plain]}")" "$(median "${rps[gatehouse_shared_hit]}")" <<'PY'
 import sys
-gh, ng, miss, plain = map(float, sys.argv[1:])
+gh, ng, miss, plain, shared = map(float, sys.argv[1:])
 print(f"\nGatehouse hits / nginx proxy_cache hits: {gh/ng:.2f}x throughput (aim: at least 1.5x)")
+print(f"Gatehouse hits from the shared Redis / nginx proxy_cache hits: {shared/ng:.2f}x throughput")
 print(f"Gatehouse miss path / uncached route: {miss/plain:.2f}x throughput (aim: within 5%)")
 PY
