@@ -576,4 +576,8 @@ TEST_F(CacheShared, ARedisThatIsDownMakesMissesNotErrors) {
     if (failures < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(failures, 2);
+  // A purge that cannot reach Redis says so: the operator must retry it.
+  Response purge = http_request(a.admin_port(), "POST", "/cache/purge?tag=anything", {});
+  EXPECT_EQ(purge.status, 502);
+  EXPECT_NE(purge.body.find("did not answer"), std::string::npos) << purge.body;
 }

@@ -42,6 +42,15 @@ StageAdminAnswer problem(unsigned status, std::string_view detail) {
   return {status, fmt::format(R"({{"type":"about:blank","title":"Bad purge request","status":{},"detail":"{}"}})", status, detail), ""};
 }
 
+// The replica's own part was done; the shared store's was not (or not all):
+// a 502 that says so, for the operator to retry.
+StageAdminAnswer shared_failed(std::size_t purged_here) {
+  return {502,
+          fmt::format(R"({{"type":"about:blank","title":"Purge incomplete","status":502,"detail":"purged {} here; the shared cache (Redis) did not answer: retry"}})",
+                      purged_here),
+          ""};
+}
+
 }  // namespace
 
 std::optional<StageAdminAnswer> purge(CacheStore& store, std::string_view method, std::string_view target, const SharedPurge& shared) {
@@ -60,11 +69,19 @@ std::optional<StageAdminAnswer> purge(CacheStore& store, std::string_view method
     if (!key) return problem(400, "expected an http:// or https:// URL such as https://api.example.com/bookings/42");
     purged = name == "url" ? store.erase(*key)
                            : store.erase_if([&](const StoredResponse& e) { return std::string_view(e.key).starts_with(*key); });
-    if (shared) purged += shared(name == "url" ? PurgeBy::url : PurgeBy::prefix, *key);
+    if (shared) {
+      auto n = shared(name == "url" ? PurgeBy::url : PurgeBy::prefix, *key);
+      if (!n) return shared_failed(purged);
+      purged += *n;
+    }
   } else if (name == "tag") {
     if (value.empty()) return problem(400, "expected a tag");
     purged = store.erase_if([&](const StoredResponse& e) { return std::find(e.tags.begin(), e.tags.end(), value) != e.tags.end(); });
-    if (shared) purged += shared(PurgeBy::tag, value);
+    if (shared) {
+      auto n = shared(PurgeBy::tag, value);
+      if (!n) return shared_failed(purged);
+      purged += *n;
+    }
   } else {
     return problem(400, "give exactly one of url=, prefix= or tag=");
   }

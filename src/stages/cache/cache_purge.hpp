@@ -18,8 +18,9 @@ inline constexpr std::string_view kPurgePath = "/cache/purge";
 
 enum class PurgeBy { url, prefix, tag };
 // The shared store's part of a purge (GATEHOUSE_CACHE_STORE=redis): given
-// what to purge (a primary key, a key prefix or a tag), how many it held.
-using SharedPurge = std::function<std::size_t(PurgeBy, const std::string&)>;
+// what to purge (a primary key, a key prefix or a tag), how many it held;
+// nullopt when it failed (the purge is then answered 502).
+using SharedPurge = std::function<std::optional<std::size_t>(PurgeBy, const std::string&)>;
 
 // nullopt when `target`'s path is not the purge path. `shared`, when set,
 // purges the shared store too; the answer counts both.

@@ -20,6 +20,7 @@
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/http_date.hpp"
 #include "gatehouse/http_grammar.hpp"
+#include "gatehouse/ops_log.hpp"
 #include "gatehouse/read_body_to_end.hpp"
 #include "gatehouse/request_target.hpp"
 #include "gatehouse/upstream_client.hpp"
@@ -378,8 +379,9 @@ class CacheStage final : public Stage {
   // answer: a client that asks again, through any replica, finds the URL gone.
   Awaitable<void> on_response_head(Exchange& ex) override {
     auto* state = ex.state<CacheState>(*this);
-    for (const std::string& key : state->forget_shared) co_await redis_->erase(key);
-    state->forget_shared.clear();
+    std::vector<std::string> keys = std::move(state->forget_shared);
+    // Failed (Redis unreachable): tried again in the background, not held against the client.
+    if (!co_await redis_->erase(keys)) services_.background.spawn("cache_invalidation", erase_shared(std::move(keys)), BackgroundWork::AtDrain::finish);
   }
 
   // The response body arrived whole (StoreTap::on_end): stored now, before
@@ -622,19 +624,22 @@ class CacheStage final : public Stage {
       return;  // `lead` goes now: the entry is there
     }
     if (old) store_->erase(old->key);  // a local copy would shadow the shared one
-    services_.background.spawn("cache_store", put_shared(std::move(entry), std::move(lead)));
+    services_.background.spawn("cache_store", put_shared(std::move(entry), old, std::move(lead)));
   }
 
-  Awaitable<void> put_shared(StoredPtr entry, Collapser::Lead lead) {
-    co_await redis_->put(*entry, kept_for(*entry));
+  Awaitable<void> put_shared(StoredPtr entry, StoredPtr replaces, Collapser::Lead lead) {
+    co_await redis_->put(*entry, kept_for(*entry), replaces.get());
     lead.done();  // the waiters look again: in Redis now (or not, if it failed: they go upstream)
   }
 
-  // How long Redis keeps an entry: its freshness, its stale windows, and an
-  // hour more while it can be revalidated (it has a validator).
-  static std::chrono::milliseconds kept_for(const StoredResponse& e) {
+  // How long Redis keeps an entry: its freshness, its stale windows (the
+  // response's, or the longest CACHE_STALE_ON_ERROR grace of any route), and
+  // an hour more while it can be revalidated (it has a validator).
+  std::chrono::milliseconds kept_for(const StoredResponse& e) const {
     std::int64_t seconds = std::max<std::int64_t>(e.lifetime - e.initial_age, 0);
-    seconds += std::max(e.cc.stale_while_revalidate.value_or(0), e.cc.stale_if_error.value_or(0));
+    std::int64_t grace = 0;
+    for (const auto& r : config_->routes) grace = std::max<std::int64_t>(grace, std::chrono::duration_cast<std::chrono::seconds>(r.stale_on_error).count());
+    seconds += std::max({e.cc.stale_while_revalidate.value_or(0), e.cc.stale_if_error.value_or(0), grace});
     if (e.headers.contains("ETag") || e.headers.contains("Last-Modified")) seconds += 3600;
     return std::chrono::seconds(std::max<std::int64_t>(seconds, 1));
   }
@@ -644,17 +649,29 @@ class CacheStage final : public Stage {
   // response it found unfit for the others to serve).
   void forget(const std::string& key) {
     store_->erase(key);
-    if (redis_) services_.background.spawn("cache_invalidation", erase_shared(key), BackgroundWork::AtDrain::finish);
+    if (redis_) services_.background.spawn("cache_invalidation", erase_shared({key}), BackgroundWork::AtDrain::finish);
   }
-  Awaitable<void> erase_shared(std::string key) { co_await redis_->erase(key); }
+  // Deletes `keys` from Redis; a failed attempt is tried once more, a
+  // moment later (a reconnect), before it is given up and logged.
+  Awaitable<void> erase_shared(std::vector<std::string> keys) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (co_await redis_->erase(keys)) co_return;
+      asio::steady_timer pause(services_.io, std::chrono::milliseconds(300));
+      auto [ec] = co_await pause.async_wait(use_nothrow);
+      if (ec) break;
+    }
+    ops_log().warn("cache: an invalidation did not reach Redis; other replicas may serve {} until it expires", keys.front());
+  }
 
-  // The stored variant whose Vary values the request has, if any.
+  // The newest stored variant whose Vary values the request has, if any
+  // (RFC 9111 §4.1: the most recent response is used).
   static StoredPtr variant_for(const std::vector<StoredPtr>& variants, const Fields& request) {
+    StoredPtr best;
     for (const auto& v : variants) {
       bool match = std::all_of(v->vary.begin(), v->vary.end(), [&](const auto& nv) { return vary_value(request, nv.first) == nv.second; });
-      if (match) return v;
+      if (match && (!best || v->response_time > best->response_time)) best = v;
     }
-    return nullptr;
+    return best;
   }
 
   StageServices& services_;
@@ -711,11 +728,11 @@ class CacheFactory final : public StageFactory {
 
   // On the admin listener's thread, which may wait: a connection of its own
   // for the one purge, run to its end.
-  std::size_t purge_shared(PurgeBy by, const std::string& what) const {
+  std::optional<std::size_t> purge_shared(PurgeBy by, const std::string& what) const {
     asio::io_context io;
     RedisClient client(io.get_executor(), redis_options(), tls_.get());
     RedisCache shared(client, static_cast<std::size_t>(config_->max_variants), &metrics_->redis_failures());
-    std::size_t n = 0;
+    std::optional<std::size_t> n;
     asio::co_spawn(io, [&]() -> Awaitable<void> {
       if (by == PurgeBy::url) n = co_await shared.erase(what);
       else if (by == PurgeBy::prefix) n = co_await shared.purge_prefix(what);

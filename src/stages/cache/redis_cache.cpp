@@ -9,10 +9,11 @@ namespace gatehouse::cache {
 namespace {
 
 // KEYS[1]: the entry hash, KEYS[2..]: its tags' sets. ARGV: variant field,
-// entry bytes, keep-for ms, variant cap. The hash and each tag set live as
-// long as the longest-kept entry under them.
+// entry bytes, keep-for ms, variant cap, the field it replaces ('' if none).
+// The hash and each tag set live as long as the longest-kept entry under them.
 const RedisScript kPut(R"lua(
 local keep = tonumber(ARGV[3])
+if ARGV[5] ~= '' and ARGV[5] ~= ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[5]) end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
 local cap = tonumber(ARGV[4])
@@ -77,42 +78,55 @@ Awaitable<std::vector<StoredPtr>> RedisCache::variants(const std::string& key) {
   co_return out;
 }
 
-Awaitable<bool> RedisCache::put(const StoredResponse& entry, std::chrono::milliseconds keep_for) {
+Awaitable<bool> RedisCache::put(const StoredResponse& entry, std::chrono::milliseconds keep_for, const StoredResponse* replaces) {
   std::vector<std::string> keys{redis_key(entry.key)};
   for (const auto& tag : entry.tags) keys.push_back(tag_key(tag));
   std::vector<std::string_view> key_views(keys.begin(), keys.end());
   std::string field = variant_field(entry), bytes = encode_entry(entry);
   std::string keep = std::to_string(std::max<std::int64_t>(keep_for.count(), 1)), cap = std::to_string(max_variants_);
-  std::string_view args[] = {field, bytes, keep, cap};
+  std::string replaced = replaces ? variant_field(*replaces) : std::string();
+  std::string_view args[] = {field, bytes, keep, cap, replaced};
   RedisResult r = co_await client_.eval(kPut, key_views, args);
   co_return succeeded(r);
 }
 
-Awaitable<std::size_t> RedisCache::erase(const std::string& key) {
-  std::string rkey = redis_key(key);
-  RedisResult r = co_await client_.command_of("DEL", rkey);
-  co_return succeeded(r) ? static_cast<std::size_t>(r.reply->integer) : 0;
+Awaitable<std::optional<std::size_t>> RedisCache::erase(std::span<const std::string> keys) {
+  std::vector<std::string> rkeys;
+  for (const auto& k : keys) rkeys.push_back(redis_key(k));
+  co_return co_await delete_keys(rkeys);
 }
 
-Awaitable<std::size_t> RedisCache::purge_tag(const std::string& tag) {
+// One DEL for them all: one round trip.
+Awaitable<std::optional<std::size_t>> RedisCache::delete_keys(const std::vector<std::string>& redis_keys) {
+  if (redis_keys.empty()) co_return static_cast<std::size_t>(0);
+  std::vector<std::string_view> argv{"DEL"};
+  argv.insert(argv.end(), redis_keys.begin(), redis_keys.end());
+  RedisResult r = co_await client_.command(argv);
+  if (!succeeded(r)) co_return std::nullopt;
+  co_return static_cast<std::size_t>(r.reply->integer);
+}
+
+Awaitable<std::optional<std::size_t>> RedisCache::purge_tag(const std::string& tag) {
   std::string tkey = tag_key(tag);
   std::string_view keys[] = {tkey};
   RedisResult r = co_await client_.eval(kPurgeTag, keys, std::span<const std::string_view>());
-  co_return succeeded(r) ? static_cast<std::size_t>(r.reply->integer) : 0;
+  if (!succeeded(r)) co_return std::nullopt;
+  co_return static_cast<std::size_t>(r.reply->integer);
 }
 
-Awaitable<std::size_t> RedisCache::purge_prefix(const std::string& prefix) {
+Awaitable<std::optional<std::size_t>> RedisCache::purge_prefix(const std::string& prefix) {
   std::string pattern = glob_escaped(redis_key(prefix)) + "*";
   std::string cursor = "0";
   std::size_t n = 0;
   do {
     RedisResult r = co_await client_.command_of("SCAN", cursor, "MATCH", pattern, "COUNT", "500");
-    if (!succeeded(r) || r.reply->elements.size() != 2) co_return n;
+    if (!succeeded(r) || r.reply->elements.size() != 2) co_return std::nullopt;
     cursor = r.reply->elements[0].str;
-    for (const auto& key : r.reply->elements[1].elements) {
-      RedisResult d = co_await client_.command_of("DEL", key.str);
-      if (succeeded(d)) n += static_cast<std::size_t>(d.reply->integer);
-    }
+    std::vector<std::string> page;
+    for (const auto& key : r.reply->elements[1].elements) page.push_back(key.str);
+    auto deleted = co_await delete_keys(page);  // a page in one round trip
+    if (!deleted) co_return std::nullopt;
+    n += *deleted;
   } while (cursor != "0");
   co_return n;
 }

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,17 +35,20 @@ class RedisCache {
   // wrote, or one unreadable, is left out). Empty on a miss or a failure.
   Awaitable<std::vector<StoredPtr>> variants(const std::string& key);
   // Stores `entry` as its key's variant for its Vary values, kept for
-  // `keep_for` (its freshness and any stale window); the key's other
-  // variants beyond the cap go. False when Redis did not take it.
-  Awaitable<bool> put(const StoredResponse& entry, std::chrono::milliseconds keep_for);
-  // Forgets every variant of `key` (an invalidation, a purge of one URL);
-  // 1 when there were any, 0 when none (or on a failure).
-  Awaitable<std::size_t> erase(const std::string& key);
-  // Forgets every key tagged `tag`; how many there were (0 on a failure).
-  Awaitable<std::size_t> purge_tag(const std::string& tag);
+  // `keep_for` (its freshness and any stale window), in place of
+  // `replaces` (the variant it revalidated, whatever its Vary values; may
+  // be null); the key's other variants beyond the cap go. False when Redis
+  // did not take it.
+  Awaitable<bool> put(const StoredResponse& entry, std::chrono::milliseconds keep_for, const StoredResponse* replaces = nullptr);
+  // Forgets every variant of these keys (an invalidation, a purge of one
+  // URL): how many of them had any; nullopt when Redis did not answer.
+  Awaitable<std::optional<std::size_t>> erase(std::span<const std::string> keys);
+  Awaitable<std::optional<std::size_t>> erase(const std::string& key) { return erase(std::span<const std::string>(&key, 1)); }
+  // Forgets every key tagged `tag`: how many there were; nullopt on a failure.
+  Awaitable<std::optional<std::size_t>> purge_tag(const std::string& tag);
   // Forgets every key starting with `prefix` (a scheme, host and path
-  // prefix); how many there were.
-  Awaitable<std::size_t> purge_prefix(const std::string& prefix);
+  // prefix): how many there were; nullopt when the walk failed part way.
+  Awaitable<std::optional<std::size_t>> purge_prefix(const std::string& prefix);
 
   static std::string redis_key(std::string_view key) { return "gatehouse:cache:" + std::string(key); }
   static std::string tag_key(std::string_view tag) { return "gatehouse:cache-tag:" + std::string(tag); }
@@ -52,6 +57,7 @@ class RedisCache {
 
  private:
   bool succeeded(const RedisResult& r);
+  Awaitable<std::optional<std::size_t>> delete_keys(const std::vector<std::string>& redis_keys);
 
   RedisClient& client_;
   std::size_t max_variants_;
