@@ -743,10 +743,16 @@ class CacheFactory final : public StageFactory {
     return n;
   }
 
+  // A cache lookup must not cost a client more than one Redis timeout: a
+  // connect waits no longer than a reply, and after a failed one the
+  // worker's lookups fail at once for a second (misses) rather than each
+  // trying again.
   RedisOptions redis_options() const {
     RedisOptions o;
     o.endpoint = config_->redis.endpoint;
     o.timeout = config_->redis.timeout;
+    o.connect_timeout = config_->redis.timeout;
+    o.reconnect_backoff = std::chrono::seconds(1);
     o.connections = config_->redis.connections;
     return o;
   }
