@@ -5,10 +5,9 @@
 // each value an entry as entry_codec writes it; a set per tag names the
 // hashes that carry it, for purges. Every call is one round trip (a script
 // where it must be atomic) and fails soft: an unreachable Redis is a miss,
-// never an error for the client.
-//
-// Not yet wired into the cache stage (issue 8): its lookups, stores,
-// invalidations and purges are to call this where GATEHOUSE_CACHE_STORE=redis.
+// never an error for the client. The cache stage calls it where
+// GATEHOUSE_CACHE_STORE=redis (cache_stage.cpp: lookups, keep(), forget(),
+// the invalidation in on_response_head, and the admin purge).
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
