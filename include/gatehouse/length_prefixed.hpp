@@ -46,4 +46,17 @@ inline std::optional<std::string_view> take_string(std::string_view& in) {
   return out;
 }
 
+// Reads `count` pairs of strings (a name and its value), handing each to
+// `add(name, value)`, which returns false for a pair it refuses. False when
+// a pair is malformed or refused.
+template <class Add>
+bool take_string_pairs(std::string_view& in, std::uint64_t count, Add&& add) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto name = take_string(in);
+    auto value = name ? take_string(in) : std::nullopt;
+    if (!value || !add(*name, *value)) return false;
+  }
+  return true;
+}
+
 }  // namespace gatehouse

@@ -13,6 +13,7 @@
 
 #include "gatehouse/net.hpp"
 #include "gatehouse/redis_reply.hpp"
+#include "gatehouse/redis_settings.hpp"
 #include "gatehouse/redis_url.hpp"
 
 namespace gatehouse {
@@ -79,5 +80,11 @@ class RedisClient {
 // An ssl::context for rediss:// that verifies the server against the
 // system's trust store (and `ca_file` when given).
 std::unique_ptr<ssl::context> make_redis_tls_context(const std::string& ca_file);
+
+// A stage's client options and TLS context from the shared settings
+// (redis_settings.hpp). The context is null for redis://; a CA file that
+// cannot be loaded is a ConfigError naming GATEHOUSE_REDIS_TLS_CA.
+RedisOptions redis_options_for(const RedisSettings& settings);
+std::shared_ptr<ssl::context> redis_tls_for(const RedisSettings& settings);
 
 }  // namespace gatehouse

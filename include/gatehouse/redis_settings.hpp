@@ -23,7 +23,9 @@ struct RedisSettings {
 };
 
 std::span<const SettingRow<RedisSettings>> redis_setting_rows();
-// Throws ConfigError naming the variable and the value on a bad one.
-RedisSettings load_redis_settings(const EnvMap& env);
+// For a stage that needs Redis (`needed_by` says why, such as
+// "GATEHOUSE_CACHE_STORE=redis"). Throws ConfigError naming the variable
+// and the value on a bad one, and when GATEHOUSE_REDIS_URL is not set.
+RedisSettings load_redis_settings(const EnvMap& env, std::string_view needed_by);
 
 }  // namespace gatehouse

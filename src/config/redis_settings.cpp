@@ -1,5 +1,9 @@
 #include "gatehouse/redis_settings.hpp"
 
+#include <fmt/format.h>
+
+#include "gatehouse/config_error.hpp"
+
 namespace gatehouse {
 
 std::span<const SettingRow<RedisSettings>> redis_setting_rows() {
@@ -22,10 +26,12 @@ std::span<const SettingRow<RedisSettings>> redis_setting_rows() {
   return rows;
 }
 
-RedisSettings load_redis_settings(const EnvMap& env) {
+RedisSettings load_redis_settings(const EnvMap& env, std::string_view needed_by) {
   RedisSettings s;
   apply_settings(redis_setting_rows(), env, s);
-  if (!s.url.empty()) s.endpoint = *parse_redis_url(s.url);
+  if (s.url.empty())
+    throw ConfigError(fmt::format("GATEHOUSE_REDIS_URL is not set: {} needs a URL such as redis://127.0.0.1:6379/0", needed_by));
+  s.endpoint = *parse_redis_url(s.url);
   return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <fmt/format.h>
+#include "gatehouse/config_error.hpp"
 #include "gatehouse/hex.hpp"
 
 namespace gatehouse {
@@ -352,6 +353,24 @@ Awaitable<RedisResult> RedisClient::eval(const RedisScript& script, std::span<co
     r = co_await command(argv);
   }
   co_return r;
+}
+
+RedisOptions redis_options_for(const RedisSettings& settings) {
+  RedisOptions o;
+  o.endpoint = settings.endpoint;
+  o.timeout = settings.timeout;
+  o.connections = settings.connections;
+  return o;
+}
+
+std::shared_ptr<ssl::context> redis_tls_for(const RedisSettings& settings) {
+  if (!settings.endpoint.tls) return nullptr;
+  try {
+    return make_redis_tls_context(settings.ca_file);
+  } catch (const std::exception& e) {
+    throw ConfigError(fmt::format("GATEHOUSE_REDIS_TLS_CA={}: cannot be loaded ({}); expected a PEM file of CA certificates",
+                                  settings.ca_file, e.what()));
+  }
 }
 
 std::unique_ptr<ssl::context> make_redis_tls_context(const std::string& ca_file) {

@@ -4,6 +4,7 @@
 
 #include "gatehouse/redis_client.hpp"
 #include "harness.hpp"
+#include "redis_test_support.hpp"
 
 namespace gatehouse {
 namespace {
@@ -11,27 +12,8 @@ namespace {
 using testing::RedisServer;
 using namespace std::chrono_literals;
 
-RedisOptions options_for(const std::string& url) {
-  RedisOptions o;
-  o.endpoint = *parse_redis_url(url);
-  o.timeout = 300ms;
-  o.connect_timeout = 1000ms;
-  o.reconnect_backoff = 50ms;
-  return o;
-}
-
-// Runs `body` as a coroutine to its end on a fresh event loop.
-template <class F>
-void run(F body) {
-  asio::io_context io;
-  bool finished = false;
-  asio::co_spawn(io, [&]() -> Awaitable<void> {
-    co_await body(io);
-    finished = true;
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-  io.run();
-  ASSERT_TRUE(finished);
-}
+using testing::run_to_end;
+using testing::test_redis_options;
 
 TEST(RedisUrl, ParsesEveryPart) {
   auto e = parse_redis_url("rediss://app:p%40ss@cache.internal:6380/4");
@@ -56,8 +38,8 @@ TEST(RedisUrl, ParsesEveryPart) {
 
 TEST(RedisClient, RoundTripsAndPipelinesConcurrentCommands) {
   RedisServer redis;
-  run([&](asio::io_context& io) -> Awaitable<void> {
-    RedisClient client(io.get_executor(), options_for(redis.url()), nullptr);
+  run_to_end([&](asio::io_context& io) -> Awaitable<void> {
+    RedisClient client(io.get_executor(), test_redis_options(redis.url()), nullptr);
     auto set = co_await client.command_of("SET", "greeting", "hello");
     EXPECT_TRUE(set.ok()) << set.failure;
     EXPECT_EQ(set.reply->text(), "OK");
@@ -89,8 +71,8 @@ TEST(RedisClient, RoundTripsAndPipelinesConcurrentCommands) {
 
 TEST(RedisClient, ScriptsRunBySha1AndAreSentAgainAfterAFlush) {
   RedisServer redis;
-  run([&](asio::io_context& io) -> Awaitable<void> {
-    RedisClient client(io.get_executor(), options_for(redis.url()), nullptr);
+  run_to_end([&](asio::io_context& io) -> Awaitable<void> {
+    RedisClient client(io.get_executor(), test_redis_options(redis.url()), nullptr);
     RedisScript script("return {KEYS[1], ARGV[1]}");
     std::string_view keys[] = {"k"};
     std::string_view args[] = {"v"};
@@ -106,18 +88,18 @@ TEST(RedisClient, ScriptsRunBySha1AndAreSentAgainAfterAFlush) {
 
 TEST(RedisClient, AuthenticatesAndSelectsItsDatabase) {
   RedisServer redis({"--requirepass", "s3cret"});
-  run([&](asio::io_context& io) -> Awaitable<void> {
+  run_to_end([&](asio::io_context& io) -> Awaitable<void> {
     std::string at = "127.0.0.1:" + std::to_string(redis.port());
-    RedisClient good(io.get_executor(), options_for("redis://:s3cret@" + at + "/3"), nullptr);
+    RedisClient good(io.get_executor(), test_redis_options("redis://:s3cret@" + at + "/3"), nullptr);
     auto set = co_await good.command_of("SET", "where", "db3");
     EXPECT_TRUE(set.ok()) << set.failure;
-    RedisClient db0(io.get_executor(), options_for("redis://:s3cret@" + at), nullptr);
+    RedisClient db0(io.get_executor(), test_redis_options("redis://:s3cret@" + at), nullptr);
     auto get0 = co_await db0.command_of("GET", "where");
     EXPECT_TRUE(get0.reply->is_nil());
     auto get3 = co_await good.command_of("GET", "where");
     EXPECT_EQ(get3.reply->text(), "db3");
 
-    RedisClient bad(io.get_executor(), options_for("redis://:wrong@" + at), nullptr);
+    RedisClient bad(io.get_executor(), test_redis_options("redis://:wrong@" + at), nullptr);
     auto refused = co_await bad.command_of("PING");
     EXPECT_FALSE(refused.ok());
     EXPECT_NE(refused.failure.find("refused AUTH"), std::string::npos) << refused.failure;
@@ -126,8 +108,8 @@ TEST(RedisClient, AuthenticatesAndSelectsItsDatabase) {
 
 TEST(RedisClient, ASlowReplyTimesOutAndTheNextCommandReconnects) {
   RedisServer redis({"--enable-debug-command", "yes"});
-  run([&](asio::io_context& io) -> Awaitable<void> {
-    RedisClient client(io.get_executor(), options_for(redis.url()), nullptr);
+  run_to_end([&](asio::io_context& io) -> Awaitable<void> {
+    RedisClient client(io.get_executor(), test_redis_options(redis.url()), nullptr);
     auto slow = co_await client.command_of("DEBUG", "SLEEP", "1");
     EXPECT_FALSE(slow.ok());
     EXPECT_NE(slow.failure.find("no reply within 300 ms"), std::string::npos) << slow.failure;
@@ -144,8 +126,8 @@ TEST(RedisClient, ASlowReplyTimesOutAndTheNextCommandReconnects) {
 
 TEST(RedisClient, FailsFastWhileRedisIsDownAndRecoversByItself) {
   RedisServer redis;
-  run([&](asio::io_context& io) -> Awaitable<void> {
-    RedisClient client(io.get_executor(), options_for(redis.url()), nullptr);
+  run_to_end([&](asio::io_context& io) -> Awaitable<void> {
+    RedisClient client(io.get_executor(), test_redis_options(redis.url()), nullptr);
     EXPECT_TRUE((co_await client.command_of("PING")).ok());
     redis.stop();
     auto down = co_await client.command_of("PING");
@@ -171,7 +153,7 @@ TEST(RedisClient, FailsFastWhileRedisIsDownAndRecoversByItself) {
 TEST(RedisClient, AClosedClientNeverReconnectsAndOutlivesItsLoop) {
   RedisServer redis;
   auto io = std::make_unique<asio::io_context>();
-  auto client = std::make_unique<RedisClient>(io->get_executor(), options_for(redis.url()), nullptr);
+  auto client = std::make_unique<RedisClient>(io->get_executor(), test_redis_options(redis.url()), nullptr);
   bool checked = false;
   asio::co_spawn(*io, [&]() -> Awaitable<void> {
     EXPECT_TRUE((co_await client->command_of("PING")).ok());
@@ -192,9 +174,9 @@ TEST(RedisClient, AClosedClientNeverReconnectsAndOutlivesItsLoop) {
 // system's store) and the URL's host; a server that fails either is refused.
 TEST(RedisClient, SpeaksTlsToAVerifiedServerAndRefusesAnUnverifiedOne) {
   RedisServer redis{RedisServer::Tls{}};
-  run([&](asio::io_context& io) -> Awaitable<void> {
+  run_to_end([&](asio::io_context& io) -> Awaitable<void> {
     auto trusted = make_redis_tls_context(redis.ca_file());
-    RedisClient client(io.get_executor(), options_for(redis.url()), trusted.get());
+    RedisClient client(io.get_executor(), test_redis_options(redis.url()), trusted.get());
     EXPECT_TRUE((co_await client.command_of("SET", "over", "tls")).ok());
     auto got = co_await client.command_of("GET", "over");
     EXPECT_TRUE(got.ok()) << got.failure;
@@ -202,14 +184,14 @@ TEST(RedisClient, SpeaksTlsToAVerifiedServerAndRefusesAnUnverifiedOne) {
     client.close();
 
     auto system_store = make_redis_tls_context("");
-    RedisClient stranger(io.get_executor(), options_for(redis.url()), system_store.get());
+    RedisClient stranger(io.get_executor(), test_redis_options(redis.url()), system_store.get());
     auto refused = co_await stranger.command_of("PING");
     EXPECT_FALSE(refused.ok());
     EXPECT_NE(refused.failure.find("TLS handshake"), std::string::npos) << refused.failure;
     stranger.close();
 
     // Trusted, but the name in the URL is not the certificate's (it names IP 127.0.0.1 only).
-    RedisClient misnamed(io.get_executor(), options_for("rediss://localhost:" + std::to_string(redis.port())), trusted.get());
+    RedisClient misnamed(io.get_executor(), test_redis_options("rediss://localhost:" + std::to_string(redis.port())), trusted.get());
     auto wrong_name = co_await misnamed.command_of("PING");
     EXPECT_FALSE(wrong_name.ok());
     misnamed.close();

@@ -1,7 +1,5 @@
 #include "cache_config.hpp"
 
-#include "gatehouse/config_error.hpp"
-
 #include "gatehouse/http_grammar.hpp"
 #include "gatehouse/schema.hpp"
 
@@ -51,11 +49,7 @@ std::span<const SettingRow<RouteCacheConfig>> route_cache_rows() {
 CacheConfig load_cache_config(const EnvMap& env, const Settings& core) {
   CacheConfig c;
   apply_settings(cache_rows(), env, c);
-  if (c.store == CacheConfig::Store::redis) {
-    c.redis = load_redis_settings(env);
-    if (c.redis.url.empty())
-      throw ConfigError("GATEHOUSE_REDIS_URL is not set: GATEHOUSE_CACHE_STORE=redis needs a URL such as redis://127.0.0.1:6379/0");
-  }
+  if (c.store == CacheConfig::Store::redis) c.redis = load_redis_settings(env, "GATEHOUSE_CACHE_STORE=redis");
   for (const Route& route : core.routes) {
     RouteCacheConfig r;
     apply_settings(route_cache_rows(), env, r, route_variable_prefix(route.name));

@@ -16,7 +16,6 @@
 #include "redis_cache.hpp"
 #include "gatehouse/background_work.hpp"
 #include "gatehouse/clock.hpp"
-#include "gatehouse/config_error.hpp"
 #include "gatehouse/header_hygiene.hpp"
 #include "gatehouse/http_date.hpp"
 #include "gatehouse/http_grammar.hpp"
@@ -228,6 +227,8 @@ class CacheStage final : public Stage {
         redis_client_(std::move(redis)) {
     if (redis_client_)
       redis_ = std::make_unique<RedisCache>(*redis_client_, static_cast<std::size_t>(config_->max_variants), &metrics_->redis_failures());
+    for (const auto& r : config_->routes)
+      longest_grace_ = std::max<std::int64_t>(longest_grace_, std::chrono::duration_cast<std::chrono::seconds>(r.stale_on_error).count());
   }
 
   void on_worker_stop() noexcept override {
@@ -637,9 +638,7 @@ class CacheStage final : public Stage {
   // an hour more while it can be revalidated (it has a validator).
   std::chrono::milliseconds kept_for(const StoredResponse& e) const {
     std::int64_t seconds = std::max<std::int64_t>(e.lifetime - e.initial_age, 0);
-    std::int64_t grace = 0;
-    for (const auto& r : config_->routes) grace = std::max<std::int64_t>(grace, std::chrono::duration_cast<std::chrono::seconds>(r.stale_on_error).count());
-    seconds += std::max({e.cc.stale_while_revalidate.value_or(0), e.cc.stale_if_error.value_or(0), grace});
+    seconds += std::max({e.cc.stale_while_revalidate.value_or(0), e.cc.stale_if_error.value_or(0), longest_grace_});
     if (e.headers.contains("ETag") || e.headers.contains("Last-Modified")) seconds += 3600;
     return std::chrono::seconds(std::max<std::int64_t>(seconds, 1));
   }
@@ -681,6 +680,7 @@ class CacheStage final : public Stage {
   std::shared_ptr<CacheMetrics> metrics_;
   std::unique_ptr<RedisClient> redis_client_;
   std::unique_ptr<RedisCache> redis_;
+  std::int64_t longest_grace_ = 0;  // seconds: the longest CACHE_STALE_ON_ERROR of any route, for kept_for()
 };
 
 class CacheFactory final : public StageFactory {
@@ -690,14 +690,7 @@ class CacheFactory final : public StageFactory {
   std::span<const SettingInfo> route_settings() const override { return route_docs_; }
   void configure(const EnvMap& env, const Settings& core) override {
     auto config = std::make_shared<CacheConfig>(load_cache_config(env, core));
-    if (config->store == CacheConfig::Store::redis && config->redis.endpoint.tls) {
-      try {
-        tls_ = make_redis_tls_context(config->redis.ca_file);
-      } catch (const std::exception& e) {
-        throw ConfigError(fmt::format("GATEHOUSE_REDIS_TLS_CA={}: cannot be loaded ({}); expected a PEM file of CA certificates",
-                                      config->redis.ca_file, e.what()));
-      }
-    }
+    if (config->store == CacheConfig::Store::redis) tls_ = redis_tls_for(config->redis);
     store_ = std::make_shared<CacheStore>(config->max_bytes, static_cast<std::size_t>(config->max_variants));
     metrics_ = std::make_shared<CacheMetrics>(config->routes.size());
     config_ = std::move(config);
@@ -748,12 +741,9 @@ class CacheFactory final : public StageFactory {
   // worker's lookups fail at once for a second (misses) rather than each
   // trying again.
   RedisOptions redis_options() const {
-    RedisOptions o;
-    o.endpoint = config_->redis.endpoint;
-    o.timeout = config_->redis.timeout;
+    RedisOptions o = redis_options_for(config_->redis);
     o.connect_timeout = config_->redis.timeout;
     o.reconnect_backoff = std::chrono::seconds(1);
-    o.connections = config_->redis.connections;
     return o;
   }
 };

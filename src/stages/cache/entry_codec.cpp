@@ -67,13 +67,11 @@ std::optional<StoredResponse> decode_entry(std::string_view in) {
   if (!key) return std::nullopt;
   e.key = std::string(*key);
   auto vary = take_count(in);
-  if (!vary) return std::nullopt;
-  for (std::uint64_t i = 0; i < *vary; ++i) {
-    auto name = take_string(in);
-    auto value = name ? take_string(in) : std::nullopt;
-    if (!value) return std::nullopt;
-    e.vary.emplace_back(std::string(*name), std::string(*value));
-  }
+  if (!vary || !take_string_pairs(in, *vary, [&](std::string_view name, std::string_view value) {
+        e.vary.emplace_back(std::string(name), std::string(value));
+        return true;
+      }))
+    return std::nullopt;
   auto status = take_number(in);
   if (!status || *status < 100 || *status > 999) return std::nullopt;
   e.status = static_cast<unsigned>(*status);
@@ -81,13 +79,12 @@ std::optional<StoredResponse> decode_entry(std::string_view in) {
   if (!reason) return std::nullopt;
   e.reason = std::string(*reason);
   auto fields = take_count(in);
-  if (!fields) return std::nullopt;
-  for (std::uint64_t i = 0; i < *fields; ++i) {
-    auto name = take_string(in);
-    auto value = name ? take_string(in) : std::nullopt;
-    if (!value || name->empty()) return std::nullopt;
-    e.headers.insert(*name, *value);
-  }
+  if (!fields || !take_string_pairs(in, *fields, [&](std::string_view name, std::string_view value) {
+        if (name.empty()) return false;
+        e.headers.insert(name, value);
+        return true;
+      }))
+    return std::nullopt;
   auto request_time = take_signed(in), response_time = take_signed(in), initial_age = take_signed(in), lifetime = take_signed(in);
   if (!request_time || !response_time || !initial_age || !lifetime) return std::nullopt;
   e.request_time = static_cast<std::time_t>(*request_time);

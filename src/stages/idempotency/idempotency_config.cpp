@@ -70,15 +70,7 @@ std::span<const SettingRow<RouteIdempotencyConfig>> route_idempotency_rows() {
 IdempotencyConfig load_idempotency_config(const EnvMap& env, const Settings& core) {
   IdempotencyConfig c;
   apply_settings(idempotency_rows(), env, c);
-  if (c.store == StoreKind::redis) {
-    RedisSettings redis = load_redis_settings(env);
-    if (redis.url.empty())
-      throw ConfigError("GATEHOUSE_REDIS_URL is not set: GATEHOUSE_IDEMPOTENCY_STORE=redis needs a URL such as redis://127.0.0.1:6379/0");
-    c.redis.endpoint = redis.endpoint;
-    c.redis.timeout = redis.timeout;
-    c.redis.connections = redis.connections;
-    c.redis_ca_file = redis.ca_file;
-  }
+  if (c.store == StoreKind::redis) c.redis = load_redis_settings(env, "GATEHOUSE_IDEMPOTENCY_STORE=redis");
   for (const Route& route : core.routes) {
     RouteIdempotencyConfig r;
     apply_settings(route_idempotency_rows(), env, r, route_variable_prefix(route.name));

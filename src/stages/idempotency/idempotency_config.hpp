@@ -28,8 +28,7 @@ struct RouteIdempotencyConfig {
 // The stage's settings (GATEHOUSE_IDEMPOTENCY_*, GATEHOUSE_REDIS_*), and each route's by route index.
 struct IdempotencyConfig {
   StoreKind store = StoreKind::memory;
-  RedisOptions redis;
-  std::string redis_ca_file;
+  RedisSettings redis;  // when store == redis
   OnStoreError on_store_error = OnStoreError::fail_closed;
   std::string caller_header;  // empty: keys are scoped to the route alone
   Millis lease{10000};

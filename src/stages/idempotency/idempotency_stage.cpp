@@ -5,7 +5,6 @@
 #include <random>
 
 #include "gatehouse/background_work.hpp"
-#include "gatehouse/config_error.hpp"
 #include "gatehouse/http_grammar.hpp"
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/read_body_to_end.hpp"
@@ -431,14 +430,7 @@ class IdempotencyFactory final : public StageFactory {
   std::span<const SettingInfo> route_settings() const override { return route_docs_; }
   void configure(const EnvMap& env, const Settings& core) override {
     auto config = std::make_shared<IdempotencyConfig>(load_idempotency_config(env, core));
-    if (config->store == StoreKind::redis && config->redis.endpoint.tls) {
-      try {
-        tls_ = make_redis_tls_context(config->redis_ca_file);
-      } catch (const std::exception& e) {
-        throw ConfigError(fmt::format("GATEHOUSE_REDIS_TLS_CA={}: cannot be loaded ({}); expected a PEM file of CA certificates",
-                                      config->redis_ca_file, e.what()));
-      }
-    }
+    if (config->store == StoreKind::redis) tls_ = redis_tls_for(config->redis);
     memory_ = std::make_shared<MemoryStore>(config->memory_max_bytes);
     metrics_ = std::make_shared<IdempotencyMetrics>(config->routes.size());
     config_ = std::move(config);
@@ -447,7 +439,7 @@ class IdempotencyFactory final : public StageFactory {
     std::shared_ptr<IdempotencyStore> store = memory_;
     // Redis connections belong to a worker (its thread, its event loop).
     if (config_->store == StoreKind::redis)
-      store = std::make_shared<RedisStore>(std::make_unique<RedisClient>(services.io.get_executor(), config_->redis, tls_.get()));
+      store = std::make_shared<RedisStore>(std::make_unique<RedisClient>(services.io.get_executor(), redis_options_for(config_->redis), tls_.get()));
     return std::make_unique<IdempotencyStage>(services, config_, std::move(store), metrics_);
   }
   std::vector<StageMetricFamily> metric_families(std::span<const std::string> route_names) const override {

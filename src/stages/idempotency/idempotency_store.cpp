@@ -41,13 +41,11 @@ std::optional<StoredResponse> decode_response(std::string_view in) {
   if (!status || *status < 100 || *status > 999) return std::nullopt;
   r.status = static_cast<int>(*status);
   auto count = take_number(in);
-  if (!count || *count > 1000) return std::nullopt;
-  for (std::uint64_t i = 0; i < *count; ++i) {
-    auto name = take_string(in);
-    auto value = name ? take_string(in) : std::nullopt;
-    if (!value) return std::nullopt;
-    r.fields.emplace_back(std::string(*name), std::string(*value));
-  }
+  if (!count || *count > 1000 || !take_string_pairs(in, *count, [&](std::string_view name, std::string_view value) {
+        r.fields.emplace_back(std::string(name), std::string(value));
+        return true;
+      }))
+    return std::nullopt;
   r.body = std::string(in);
   return r;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "../../../src/stages/cache/redis_cache.hpp"
+#include "../redis_test_support.hpp"
 #include "harness.hpp"
 
 namespace gatehouse::cache {
@@ -14,29 +15,15 @@ namespace {
 using testing::RedisServer;
 using namespace std::chrono_literals;
 
-RedisOptions options_for(const std::string& url) {
-  RedisOptions o;
-  o.endpoint = *parse_redis_url(url);
-  o.timeout = 300ms;
-  o.connect_timeout = 1000ms;
-  o.reconnect_backoff = 50ms;
-  return o;
-}
-
 // Runs `body(cache)` to its end on a fresh event loop, with a client of its own.
 template <class F>
 void with_cache(const RedisServer& redis, F body) {
-  asio::io_context io;
-  RedisClient client(io.get_executor(), options_for(redis.url()), nullptr);
-  RedisCache cache(client, 2);
-  bool finished = false;
-  asio::co_spawn(io, [&]() -> Awaitable<void> {
+  testing::run_to_end([&](asio::io_context& io) -> Awaitable<void> {
+    RedisClient client(io.get_executor(), testing::test_redis_options(redis.url()), nullptr);
+    RedisCache cache(client, 2);
     co_await body(cache);
     client.close();
-    finished = true;
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-  io.run();
-  ASSERT_TRUE(finished);
+  });
 }
 
 StoredResponse entry(const std::string& key, const std::string& encoding, const std::string& body, std::vector<std::string> tags = {}) {
