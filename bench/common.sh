@@ -42,3 +42,38 @@ CONF
   nginx -c "$work/upstream.conf" &
   pids+=($!)
 }
+
+# cpu_ticks "PID...": user+system clock ticks (TICK a second) of the given pids.
+TICK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local total=0
+  for p in $1; do t=$(awk '{print $14 + $15}' /proc/"$p"/stat 2>/dev/null || echo 0); total=$((total + t)); done
+  echo $total
+}
+
+# measure NAME PORT ACCESS-LOG STDOUT-FILE COMMAND...: runs COMMAND (under
+# "${callgrind[@]}", writing $work/NAME.cg), counts instructions while the
+# "${load[@]}" command runs against it, and prints "requests instructions"
+# (requests: the access lines written meanwhile). A "${warmup[@]}" command,
+# if set, runs before counting starts.
+callgrind=(valgrind --tool=callgrind --instr-atstart=no)
+warmup=()
+measure() {
+  local name=$1 port=$2 log=$3 out=$4
+  shift 4
+  "$@" > "$out" 2> "$work/$name.err" &
+  local pid=$!
+  for _ in $(seq 100); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && break; sleep 0.2; done
+  [[ ${#warmup[@]} -gt 0 ]] && "${warmup[@]}" > /dev/null
+  local warm
+  warm=$(wc -l < "$log")
+  callgrind_control -i on "$pid" >/dev/null
+  "${load[@]}" > /dev/null
+  callgrind_control -i off "$pid" >/dev/null
+  local lines=$(( $(wc -l < "$log") - warm ))
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local ir
+  ir=$(callgrind_annotate "$work/$name.cg" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
+  echo "$lines $ir"
+}

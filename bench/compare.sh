@@ -99,15 +99,8 @@ print(f"{rps:.0f} {lat['50']:.3f} {lat['99']:.3f} {errors.group(1) if errors els
 PY
 }
 
-cpu_ticks() {  # user+system clock ticks of the given pids
-  local total=0
-  for p in $1; do t=$(awk '{print $14 + $15}' /proc/"$p"/stat 2>/dev/null || echo 0); total=$((total + t)); done
-  echo $total
-}
-
 names=(direct nginx haproxy gatehouse)
 declare -A rps p50 p99 cpu ratio_rounds
-TICK=$(getconf CLK_TCK)
 echo "rounds=$ROUNDS seconds=$SECONDS_PER_RUN connections=$CONNS (wrk -t2), $WORKERS proxy worker(s) each, access logs on"
 for ((r = 0; r < ROUNDS; r++)); do
   order=("${names[@]}")

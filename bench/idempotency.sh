@@ -30,15 +30,18 @@ nginx -c "$work/nginx.conf" & pids+=($!)
 
 redis-server --port "$RP" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" > "$work/redis.log" 2>&1 & pids+=($!)
 
-# RETENTION=1s keeps the stores small: what a key costs without the memory a
-# day of keys takes (the default, 24h, makes every keyed request new memory).
+# The memory store runs at its default bound (64m), filled before the rounds
+# (WARMUP seconds of keyed PUTs): a replica's store after a day of keys, where
+# each new key pushes the oldest out. An empty store measures its growth
+# instead (page faults and rehashing), which a replica pays once.
+declare -A gateway_pid
 gateway() {  # PORT STORE
   (cd "$work" && exec env -i PATH="$PATH" GATEHOUSE_PORT=$1 GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=1 GATEHOUSE_ADMIN_PORT=off \
     GATEHOUSE_ROUTE_API_PATH=/ GATEHOUSE_ROUTE_API_UPSTREAM=http://127.0.0.1:$UP \
-    GATEHOUSE_IDEMPOTENCY_STORE=$2 GATEHOUSE_REDIS_URL=redis://127.0.0.1:$RP GATEHOUSE_IDEMPOTENCY_MEMORY_MAX_BYTES=1g \
+    GATEHOUSE_IDEMPOTENCY_STORE=$2 GATEHOUSE_REDIS_URL=redis://127.0.0.1:$RP \
     GATEHOUSE_ROUTE_API_IDEMPOTENCY_RETENTION=${RETENTION:-24h} \
     "$OLDPWD/build/release/gatehouse") > "$work/gatehouse-$2-access.log" 2> "$work/gatehouse-$2.err" &
-  pids+=($!)
+  pids+=($!); gateway_pid[$2]=$!
 }
 gateway "$MEM" memory
 gateway "$RED" redis
@@ -82,19 +85,29 @@ redis_calls() { redis-cli -p "$RP" info commandstats | python3 -c '
 import sys, re
 print(sum(int(m.group(1)) for m in re.finditer(r"cmdstat_(?:evalsha|eval):calls=(\d+)", sys.stdin.read())))'; }
 
-declare -A rps p99
+# Fills the memory store to its bound (the eviction counter moves).
+KEYED=1 RUN=w wrk -t2 -c"$CONNS" -d"${WARMUP:-10}s" -s "$work/put.lua" "http://127.0.0.1:$MEM" > /dev/null 2>&1
+
+# CPU time per request is the steadier figure on a shared machine: the
+# gateway's own user+system time, over the requests it served.
+declare -A rps p99 cpu
 calls_before=$(redis_calls)
+nginx_pids() { pgrep -f "nginx: worker process" -P "$(cat "$work/nginx.pid")" || true; }
 for ((r = 1; r <= ROUNDS; r++)); do
   for c in nginx_unkeyed gatehouse_unkeyed gatehouse_memory gatehouse_redis; do
     case $c in
-      nginx_unkeyed) out=$(run "$NG" 0 "n$r") ;;
-      gatehouse_unkeyed) out=$(run "$MEM" 0 "u$r") ;;
-      gatehouse_memory) out=$(run "$MEM" 1 "m$r") ;;
-      gatehouse_redis) out=$(run "$RED" 1 "r$r") ;;
+      nginx_unkeyed) port=$NG keyed=0 who=$(nginx_pids) ;;
+      gatehouse_unkeyed) port=$MEM keyed=0 who=${gateway_pid[memory]} ;;
+      gatehouse_memory) port=$MEM keyed=1 who=${gateway_pid[memory]} ;;
+      gatehouse_redis) port=$RED keyed=1 who=${gateway_pid[redis]} ;;
     esac
+    t0=$(cpu_ticks "$who")
+    out=$(run "$port" "$keyed" "$c$r")
+    t1=$(cpu_ticks "$who")
     read -r a b <<< "$out"
-    rps[$c]+="$a "; p99[$c]+="$b "
-    echo "  round $r $c: $a req/s, p99 $b ms"
+    us=$(python3 -c "print(f'{($t1 - $t0) / $TICK * 1e6 / ($a * $SECS):.2f}')")
+    rps[$c]+="$a "; p99[$c]+="$b "; cpu[$c]+="$us "
+    echo "  round $r $c: $a req/s, p99 $b ms, cpu $us us/request"
   done
 done
 calls=$(( $(redis_calls) - calls_before ))
@@ -102,14 +115,18 @@ sleep 0.5  # the access log's last batch
 redis_requests=$(grep -c "idem=claimed" "$work/gatehouse-redis-access.log" || true)
 median() { tr ' ' '\n' <<< "$1" | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 echo
-printf '%-20s %10s %10s\n' case req/s "p99 ms"
-for c in nginx_unkeyed gatehouse_unkeyed gatehouse_memory gatehouse_redis; do printf '%-20s %10s %10s\n' "$c" "$(median "${rps[$c]}")" "$(median "${p99[$c]}")"; done
-python3 - "$(median "${rps[gatehouse_memory]}")" "$(median "${rps[gatehouse_redis]}")" "$(median "${rps[gatehouse_unkeyed]}")" "$(median "${rps[nginx_unkeyed]}")" "$calls" "$redis_requests" <<'PY'
+printf '%-20s %10s %10s %15s\n' case req/s "p99 ms" "cpu us/request"
+for c in nginx_unkeyed gatehouse_unkeyed gatehouse_memory gatehouse_redis; do
+  printf '%-20s %10s %10s %15s\n' "$c" "$(median "${rps[$c]}")" "$(median "${p99[$c]}")" "$(median "${cpu[$c]}")"
+done
+python3 - "$(median "${rps[gatehouse_memory]}")" "$(median "${rps[gatehouse_redis]}")" "$(median "${rps[gatehouse_unkeyed]}")" "$(median "${rps[nginx_unkeyed]}")" "$calls" "$redis_requests" \
+  "$(median "${cpu[gatehouse_memory]}")" "$(median "${cpu[gatehouse_redis]}")" "$(median "${cpu[gatehouse_unkeyed]}")" <<'PY'
 import sys
 mem, red, plain, ng = map(float, sys.argv[1:5])
 calls, keyed = int(sys.argv[5]), int(sys.argv[6])
-print(f"\nkeyed PUT, memory store / unkeyed PUT: {mem/plain:.2f}x throughput (aim: within 5%)")
-print(f"keyed PUT, Redis store / unkeyed PUT: {red/plain:.2f}x throughput")
+cpu_mem, cpu_red, cpu_plain = map(float, sys.argv[7:10])
+print(f"\nkeyed PUT, memory store / unkeyed PUT: {mem/plain:.2f}x throughput, {cpu_mem/cpu_plain:.2f}x CPU per request (aim: within 5%)")
+print(f"keyed PUT, Redis store / unkeyed PUT: {red/plain:.2f}x throughput, {cpu_red/cpu_plain:.2f}x CPU per request")
 print(f"unkeyed PUT, Gatehouse / nginx: {plain/ng:.2f}x throughput")
 if keyed: print(f"Redis scripts per keyed request: {calls/keyed:.2f} ({calls} for {keyed}; aim: 2, a claim before the upstream call and a finish after)")
 PY

@@ -33,27 +33,7 @@ http {
 }
 CONF
 
-# Runs one contestant under callgrind; prints its requests and instructions.
-measure() {  # name port access-log stdout-file command...
-  local name=$1 port=$2 log=$3 out=$4
-  shift 4
-  "$@" > "$out" 2> "$work/$name.err" &
-  local pid=$!
-  for _ in $(seq 100); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && break; sleep 0.2; done
-  local warm
-  warm=$(wc -l < "$log")
-  callgrind_control -i on "$pid" >/dev/null
-  wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$port/api/bookings/123" > /dev/null
-  callgrind_control -i off "$pid" >/dev/null
-  local lines=$(( $(wc -l < "$log") - warm ))
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local ir
-  ir=$(callgrind_annotate "$work/$name.cg" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
-  echo "$lines $ir"
-}
-
-callgrind=(valgrind --tool=callgrind --instr-atstart=no)
+load=(wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$NG/api/bookings/123")
 : > "$work/nginx-access.log"
 read -r n_lines n_ir < <(measure nginx "$NG" "$work/nginx-access.log" /dev/null \
   "${callgrind[@]}" --callgrind-out-file="$work/nginx.cg" nginx -c "$work/nginx.conf")
@@ -61,6 +41,7 @@ read -r n_lines n_ir < <(measure nginx "$NG" "$work/nginx-access.log" /dev/null 
 binary=$PWD/build/release/gatehouse
 cd "$work"
 : > gatehouse-access.log
+load=(wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$GH/api/bookings/123")
 read -r g_lines g_ir < <(measure gatehouse "$GH" "$work/gatehouse-access.log" "$work/gatehouse-access.log" \
   env -i PATH="$PATH" GATEHOUSE_PORT="$GH" GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_WORKERS=1 GATEHOUSE_ADMIN_PORT=0 \
   GATEHOUSE_ROUTE_API_PATH=/ GATEHOUSE_ROUTE_API_UPSTREAM="http://127.0.0.1:$UP" \

@@ -170,3 +170,61 @@ void BM_Pipeline(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_Pipeline)->Arg(0)->Arg(3)->ArgName("inactive_stages");
+
+// ---- Idempotency: what a keyed PUT costs the CPU besides its I/O --------
+#include "../src/stages/idempotency/idempotency_key.hpp"
+#include "../src/stages/idempotency/memory_store.hpp"
+
+namespace {
+using gatehouse::idempotency::Finish;
+using gatehouse::idempotency::KeyState;
+using gatehouse::idempotency::MemoryStore;
+using gatehouse::idempotency::Millis;
+
+// A store at its byte bound, as a replica is after a day of keys: every claim
+// is a new key and pushes the oldest out.
+MemoryStore& full_store(std::uint64_t bytes, std::uint64_t& n) {
+  static MemoryStore store(bytes);
+  const std::string fp(64, 'f'), bh(64, 'b'), response(180, 'r');
+  while (store.evictions() == 0) {
+    std::string key = gatehouse::idempotency::scoped_key("api", "", "warm-" + std::to_string(n++));
+    store.claim_now(key, "0123456789abcdef0123456789abcdef", fp, Millis(86400000), Millis(86400000));
+    store.finish_now(key, "0123456789abcdef0123456789abcdef", Finish{KeyState::done, bh, response}, Millis(86400000));
+  }
+  return store;
+}
+}  // namespace
+
+static void BM_IdempotencyMemoryStore(benchmark::State& state) {
+  std::uint64_t n = 0;
+  MemoryStore& store = full_store(64ull << 20, n);
+  const std::string fp(64, 'f'), bh(64, 'b'), response(180, 'r');
+  std::vector<std::string> keys;
+  for (int i = 0; i < 4096; ++i) keys.push_back(gatehouse::idempotency::scoped_key("api", "", "run-" + std::to_string(n++)));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    if (i == keys.size()) {
+      state.PauseTiming();
+      for (auto& k : keys) k = gatehouse::idempotency::scoped_key("api", "", "run-" + std::to_string(n++));
+      i = 0;
+      state.ResumeTiming();
+    }
+    const std::string& key = keys[i++];
+    benchmark::DoNotOptimize(store.claim_now(key, "0123456789abcdef0123456789abcdef", fp, Millis(86400000), Millis(86400000)));
+    benchmark::DoNotOptimize(store.finish_now(key, "0123456789abcdef0123456789abcdef", Finish{KeyState::done, bh, response}, Millis(86400000)));
+  }
+}
+BENCHMARK(BM_IdempotencyMemoryStore);
+
+static void BM_IdempotencyKeyDigests(benchmark::State& state) {
+  std::uint64_t n = 0;
+  const std::string body = R"({"status":"confirmed","seats":2})";
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(gatehouse::idempotency::scoped_key("api", "", "r-1-" + std::to_string(n++)));
+    benchmark::DoNotOptimize(gatehouse::idempotency::request_fingerprint("PUT", "api", "/bookings/12", ""));
+    gatehouse::idempotency::Sha256 sha;
+    sha.update(body);
+    benchmark::DoNotOptimize(sha.hex());
+  }
+}
+BENCHMARK(BM_IdempotencyKeyDigests);

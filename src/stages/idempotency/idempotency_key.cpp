@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <charconv>
 #include <stdexcept>
 
 #include "gatehouse/hex.hpp"
@@ -82,45 +84,91 @@ std::string Sha256::hex() {
   return hex_lower(std::span<const unsigned char>(digest, n));
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  // One context a thread, reset for each digest: a keyed request takes two
-  // of these, and a context of its own would be an allocation each.
+namespace {
+
+// A digest taken in one go, on one context a thread, reset for each: a keyed
+// request takes two of these, and a context of its own would be an
+// allocation each. Parts go in as they are, or length-prefixed ("<n>:part"),
+// so that no two lists of parts give the same bytes; no text is built first.
+class OneShotSha256 {
+ public:
+  OneShotSha256() {
+    if (!ctx().ctx || EVP_DigestInit_ex(ctx().ctx, sha256_md(), nullptr) != 1) throw std::runtime_error("SHA-256 unavailable");
+  }
+  OneShotSha256& raw(std::string_view bytes) {
+    EVP_DigestUpdate(ctx().ctx, bytes.data(), bytes.size());
+    return *this;
+  }
+  OneShotSha256& prefixed(std::string_view part) {
+    char length[24];
+    auto [end, ec] = std::to_chars(length, length + sizeof length - 1, part.size());
+    *end++ = ':';
+    return raw(std::string_view(length, static_cast<std::size_t>(end - length))).raw(part);
+  }
+  void append_hex_to(std::string& out) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_DigestFinal_ex(ctx().ctx, digest, &n) != 1) throw std::runtime_error("SHA-256 unavailable");
+    std::size_t at = out.size();
+    out.resize(at + 2 * n);
+    for (unsigned int i = 0; i < n; ++i) {
+      out[at + 2 * i] = kLowerHexDigits[digest[i] >> 4];
+      out[at + 2 * i + 1] = kLowerHexDigits[digest[i] & 15];
+    }
+  }
+
+ private:
   struct Context {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     ~Context() { EVP_MD_CTX_free(ctx); }
   };
-  thread_local Context reused;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (!reused.ctx || EVP_DigestInit_ex(reused.ctx, sha256_md(), nullptr) != 1 ||
-      EVP_DigestUpdate(reused.ctx, bytes.data(), bytes.size()) != 1 || EVP_DigestFinal_ex(reused.ctx, digest, &n) != 1)
-    throw std::runtime_error("SHA-256 unavailable");
-  return hex_lower(std::span<const unsigned char>(digest, n));
+  static Context& ctx() {
+    thread_local Context reused;
+    return reused;
+  }
+};
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  std::string out;
+  out.reserve(64);
+  OneShotSha256().raw(bytes).append_hex_to(out);
+  return out;
 }
 
 std::string scoped_key(std::string_view route, std::string_view caller, std::string_view key) {
-  // The route stays readable (an operator can find a route's keys); the
-  // caller and the key are hashed together, length-prefixed so that no two
-  // (caller, key) pairs meet.
-  std::string scope = std::to_string(caller.size());
-  scope += ':';
-  scope += caller;
-  scope += key;
-  std::string out = "gatehouse:idem:";
-  out += route;
-  out += ':';
-  out += sha256_hex(scope);
+  // The route stays readable (an operator can find a route's keys). A caller
+  // (an API key, say) is never stored as it is: it is hashed with the key,
+  // length-prefixed so that no two (caller, key) pairs meet. Without a
+  // caller the key is kept as sent, after a '=' that no digest begins with.
+  constexpr std::string_view prefix = "gatehouse:idem:";
+  std::string out;
+  out.reserve(prefix.size() + route.size() + 2 + std::max<std::size_t>(64, key.size()));
+  out.append(prefix).append(route) += ':';
+  if (caller.empty()) {
+    out.append("=").append(key);
+    return out;
+  }
+  OneShotSha256().prefixed(caller).raw(key).append_hex_to(out);
   return out;
 }
 
 std::string request_fingerprint(std::string_view method, std::string_view route, std::string_view path, std::string_view query) {
-  std::string text;
-  for (std::string_view part : {method, route, path, query}) {
-    text += std::to_string(part.size());
-    text += ':';
-    text += part;
-  }
-  return sha256_hex(text);
+  // The parts, length-prefixed, kept as they are when short (most requests:
+  // no digest to take), else their SHA-256; '=' marks the text, which a
+  // digest never begins with, so the two forms never meet.
+  constexpr std::size_t kKeptAsText = 96;
+  std::string out;
+  auto add = [&out](std::string_view part) { out.append(std::to_string(part.size())).append(":").append(part); };
+  out.reserve(kKeptAsText);
+  out += '=';
+  for (std::string_view part : {method, route, path, query}) add(part);
+  if (out.size() <= kKeptAsText) return out;
+  std::string digest;
+  digest.reserve(64);
+  OneShotSha256().prefixed(method).prefixed(route).prefixed(path).prefixed(query).append_hex_to(digest);
+  return digest;
 }
 
 }  // namespace gatehouse::idempotency

@@ -39,11 +39,13 @@ std::string sha256_hex(std::string_view bytes);
 
 // Where a key is stored: the route and the caller (the configured caller
 // header's value; empty when there is none) scope it, so that two callers'
-// equal keys never meet. The caller is hashed: no credential is stored as it is.
+// equal keys never meet. The caller is hashed with the key: no credential is
+// stored as it is. Without a caller, the key is stored as sent.
 std::string scoped_key(std::string_view route, std::string_view caller, std::string_view key);
 
 // The request a key was first used with, but for its body: method, route,
-// path and query. The body's SHA-256 is kept beside it.
+// path and query (as text when short, else a SHA-256). The body's SHA-256 is
+// kept beside it.
 std::string request_fingerprint(std::string_view method, std::string_view route, std::string_view path, std::string_view query);
 
 }  // namespace gatehouse::idempotency

@@ -24,7 +24,7 @@ std::vector<StageMetricFamily> IdempotencyMetrics::families(std::span<const std:
   StageMetricFamily errors{"gatehouse_idempotency_store_errors_total", "counter",
                            "Calls to the idempotency store that got no answer (unreachable, timed out), by store and operation.", {}};
   StageMetricFamily seconds{"gatehouse_idempotency_store_seconds_total", "counter",
-                            "Time spent waiting for the idempotency store, by store and operation (divide by the calls for the mean).", {}};
+                            "Time spent waiting for the idempotency store, by store and operation (divide by the calls for the mean); the in-memory store answers at once and is not timed.", {}};
   for (std::size_t i = 0; i < kStoreOps.size(); ++i) {
     std::string labels = fmt::format("store=\"{}\",op=\"{}\"", store_kind, kStoreOps[i]);
     calls.samples.emplace_back(labels, std::to_string(calls_[i].load(std::memory_order_relaxed)));

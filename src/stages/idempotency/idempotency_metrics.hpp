@@ -29,10 +29,17 @@ class IdempotencyMetrics {
   void outcome(std::size_t route, std::string_view what) {
     if (route < routes_) outcomes_[route * kOutcomes.size() + outcome_index(what)].fetch_add(1, std::memory_order_relaxed);
   }
-  void store_call(StoreOp op, bool ok, std::chrono::steady_clock::duration took) {
+  // A call answered at once (the in-memory store) is counted, not timed: it
+  // takes well under the microsecond the time is kept in, and the two clock
+  // reads would cost a keyed request more than the call.
+  void store_call(StoreOp op, bool ok) {
     auto i = static_cast<std::size_t>(op);
     calls_[i].fetch_add(1, std::memory_order_relaxed);
     if (!ok) errors_[i].fetch_add(1, std::memory_order_relaxed);
+  }
+  void store_call(StoreOp op, bool ok, std::chrono::steady_clock::duration took) {
+    store_call(op, ok);
+    auto i = static_cast<std::size_t>(op);
     micros_[i].fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(took).count()),
                          std::memory_order_relaxed);
   }

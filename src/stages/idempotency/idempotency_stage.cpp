@@ -5,6 +5,7 @@
 #include <random>
 
 #include "gatehouse/background_work.hpp"
+#include "gatehouse/hex.hpp"
 #include "gatehouse/http_grammar.hpp"
 #include "gatehouse/ops_log.hpp"
 #include "gatehouse/read_body_to_end.hpp"
@@ -36,7 +37,8 @@ struct IdemState final : StageState {
   bool too_large = false;
   bool body_complete = false;
   std::uint64_t limit = 0;
-  StoredResponse response;
+  std::string response;  // encode_response's blob: the head's, then the body as it streams
+  std::size_t response_head_size = 0;
   std::shared_ptr<LeaseKeeper> keeper;
   std::optional<ClaimAnswer> first_answer;  // claim_now's, for on_request to act on
   ~IdemState() override {
@@ -75,11 +77,11 @@ class ResponseCopyTap final : public BodyFilter {
   }
   static void append_capped(IdemState& s, std::string_view piece) {
     if (s.too_large) return;
-    if (s.response.body.size() + piece.size() > s.limit) {
+    if (s.response.size() - s.response_head_size + piece.size() > s.limit) {
       s.too_large = true;
-      std::string().swap(s.response.body);
+      std::string().swap(s.response);
     } else {
-      s.response.body.append(piece);
+      s.response.append(piece);
     }
   }
 
@@ -137,9 +139,8 @@ class IdempotencyStage final : public Stage {
     s.lease = new_lease();
     s.limit = rc.max_response_bytes;
     // A store in memory answers now; most requests then need no coroutine.
-    auto started = Clock::now();
     if (auto a = store_->claim_now(s.key, s.lease, s.fingerprint, lease_for(rc), rc.retention)) {
-      metrics_->store_call(StoreOp::claim, a->kind != ClaimAnswer::Kind::failed, Clock::now() - started);
+      metrics_->store_call(StoreOp::claim, a->kind != ClaimAnswer::Kind::failed);
       if (auto flow = decide(ex, s, *a)) return flow;
       s.first_answer = std::move(*a);
     }
@@ -186,8 +187,8 @@ class IdempotencyStage final : public Stage {
       s->release_status = true;
       return true;
     }
-    s->response.status = status;
-    s->response.fields = replayed_fields(ex.response);
+    s->response = encode_replay_head(ex.response);
+    s->response_head_size = s->response.size();
     ex.add_response_filter(*this, std::make_unique<ResponseCopyTap>(*s));
     return true;
   }
@@ -211,7 +212,9 @@ class IdempotencyStage final : public Stage {
     if (s->from_upstream && s->release_status) {
       ex.info.idem = "released";
     } else if (s->from_upstream && (s->body_complete || s->too_large || outcome.ending == Outcome::Ending::delivered)) {
-      finish = Finish{s->too_large ? KeyState::not_replayable : KeyState::done, s->body_hash, {}};
+      bool kept = !s->too_large;
+      // Moved: the state has no later use for them.
+      finish = Finish{kept ? KeyState::done : KeyState::not_replayable, std::move(s->body_hash), kept ? std::move(s->response) : std::string()};
     } else if (s->from_upstream && outcome.ending == Outcome::Ending::client_gone) {
       // The upstream has acted: read its answer to the end, and record it.
       rest = ex.take_response_body();
@@ -222,7 +225,6 @@ class IdempotencyStage final : public Stage {
       finish = Finish{KeyState::unknown, s->body_hash, {}};
     }
     metrics_->outcome(s->route, ex.info.idem);
-    if (finish && finish->state == KeyState::done) finish->response = encode_response(s->response);
     if (!rest && settle_now(*s, finish)) return;
     std::string key = s->key, lease = s->lease;
     std::size_t route = s->route;
@@ -242,7 +244,8 @@ class IdempotencyStage final : public Stage {
   std::size_t route_index(const Route& route) const { return static_cast<std::size_t>(&route - services_.settings.routes.data()); }
 
   std::string new_lease() {
-    return fmt::format("{:016x}{:016x}", random_(), random_());
+    std::array<std::uint64_t, 2> bits{random_(), random_()};
+    return hex_lower(std::span(reinterpret_cast<const unsigned char*>(bits.data()), sizeof bits));
   }
 
   void answer_problem(Exchange& ex, std::size_t route, Problem p, std::string detail, std::string_view outcome) {
@@ -352,19 +355,18 @@ class IdempotencyStage final : public Stage {
   }
 
   // Records the outcome at once where the store answers at once (in memory).
-  bool settle_now(IdemState& s, const std::optional<Finish>& finish) {
+  bool settle_now(IdemState& s, std::optional<Finish>& finish) {
     if (s.keeper) s.keeper->stop();
     const RouteIdempotencyConfig& rc = config_->routes[s.route];
-    auto started = Clock::now();
     if (finish) {
-      auto a = store_->finish_now(s.key, s.lease, *finish, rc.retention);
+      auto a = store_->finish_now(s.key, s.lease, std::move(*finish), rc.retention);
       if (!a) return false;
-      metrics_->store_call(StoreOp::finish, a->ok, Clock::now() - started);
+      metrics_->store_call(StoreOp::finish, a->ok);
       return true;
     }
     auto a = store_->release_now(s.key, s.lease);
     if (!a) return false;
-    metrics_->store_call(StoreOp::release, a->ok, Clock::now() - started);
+    metrics_->store_call(StoreOp::release, a->ok);
     return true;
   }
 
@@ -398,7 +400,7 @@ class IdempotencyStage final : public Stage {
       bool whole = read.end == BodyDrained::End::whole;
       rest.reset();
       if (s->too_large) finish = Finish{KeyState::not_replayable, s->body_hash, {}};
-      else if (whole) finish = Finish{KeyState::done, s->body_hash, encode_response(s->response)};
+      else if (whole) finish = Finish{KeyState::done, s->body_hash, std::move(s->response)};
       else finish = Finish{KeyState::unknown, s->body_hash, {}};
     }
     if (s->keeper) s->keeper->stop();

@@ -78,7 +78,9 @@ class IdempotencyStore {
                                                Millis /*lease_for*/, Millis /*retention*/) {
     return std::nullopt;
   }
-  virtual std::optional<ChangeAnswer> finish_now(const std::string& /*key*/, const std::string& /*lease*/, const Finish& /*outcome*/,
+  // finish_now takes the outcome's strings when it answers (no copy of the
+  // response), and leaves them when it returns nullopt.
+  virtual std::optional<ChangeAnswer> finish_now(const std::string& /*key*/, const std::string& /*lease*/, Finish&& /*outcome*/,
                                                  Millis /*retention*/) {
     return std::nullopt;
   }

@@ -1,40 +1,121 @@
 #include "memory_store.hpp"
 
+#include <functional>
+
 namespace gatehouse::idempotency {
 
-MemoryStore::Entry* MemoryStore::find(const std::string& key, Clock::time_point now) {
-  auto it = index_.find(key);
-  if (it == index_.end()) return nullptr;
-  if (it->second->expires <= now) {
-    erase(it->second);
-    return nullptr;
-  }
-  lru_.splice(lru_.begin(), lru_, it->second);
-  Entry& e = *it->second;
-  // A holder that stopped renewing (it crashed, or hung): the request may
-  // have run, so the key is not free again; it reads as outcome unknown.
-  if (e.state == KeyState::in_flight && e.lease_until <= now) e.state = KeyState::unknown;
-  return &e;
+MemoryStore::Entry* MemoryStore::Entry::make(std::string_view key, std::string_view lease, std::string_view fingerprint) {
+  static_assert(alignof(Entry) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+  void* memory = ::operator new(sizeof(Entry) + key.size() + lease.size() + fingerprint.size());
+  Entry* e = new (memory) Entry;
+  char* text = reinterpret_cast<char*>(e + 1);
+  key.copy(text, key.size());
+  lease.copy(text + key.size(), lease.size());
+  fingerprint.copy(text + key.size() + lease.size(), fingerprint.size());
+  e->key_size = static_cast<std::uint32_t>(key.size());
+  e->lease_size = static_cast<std::uint32_t>(lease.size());
+  e->fingerprint_size = static_cast<std::uint32_t>(fingerprint.size());
+  return e;
 }
 
-void MemoryStore::erase(Lru::iterator it) {
-  bytes_ -= it->size();
-  index_.erase(it->key);
-  lru_.erase(it);
+void MemoryStore::Entry::destroy(Entry* e) {
+  e->~Entry();
+  ::operator delete(e);
+}
+
+MemoryStore::~MemoryStore() {
+  for (Entry* e = head_; e;) Entry::destroy(std::exchange(e, e->older));
+}
+
+std::size_t MemoryStore::slot_of(std::string_view key, std::size_t hash) const {
+  std::size_t mask = slots_.size() - 1;
+  std::size_t i = hash & mask;
+  while (slots_[i].entry && !(slots_[i].hash == hash && slots_[i].entry->key() == key)) i = (i + 1) & mask;
+  return i;
+}
+
+MemoryStore::Entry* MemoryStore::find(std::string_view key, Clock::time_point now) {
+  if (slots_.empty()) return nullptr;
+  Entry* e = slots_[slot_of(key, std::hash<std::string_view>{}(key))].entry;
+  if (!e) return nullptr;
+  if (e->expires <= now) {
+    erase(e);
+    return nullptr;
+  }
+  unlink(e);
+  link_newest(e);
+  // A holder that stopped renewing (it crashed, or hung): the request may
+  // have run, so the key is not free again; it reads as outcome unknown.
+  if (e->state == KeyState::in_flight && e->lease_until <= now) e->state = KeyState::unknown;
+  return e;
+}
+
+void MemoryStore::grow() {
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<std::size_t>(1024, slots_.size() * 2)));
+  std::size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (!s.entry) continue;
+    std::size_t i = s.hash & mask;  // keys are unique: the first empty slot
+    while (slots_[i].entry) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+void MemoryStore::insert(Entry* e) {
+  if ((count_ + 1) * 2 > slots_.size()) grow();
+  slots_[slot_of(e->key(), e->hash)] = Slot{e->hash, e};
+  ++count_;
+  link_newest(e);
+  bytes_ += e->size();
+}
+
+void MemoryStore::erase(Entry* e) {
+  // Backward-shift deletion: the slots after the hole that probed past it
+  // move up, so every lookup still stops at its first empty slot.
+  std::size_t mask = slots_.size() - 1;
+  std::size_t hole = e->hash & mask;
+  while (slots_[hole].entry != e) hole = (hole + 1) & mask;  // by address: the evicted key's text stays cold
+  for (std::size_t i = (hole + 1) & mask; slots_[i].entry; i = (i + 1) & mask) {
+    std::size_t home = slots_[i].hash & mask;
+    // Moves when its home is not in (hole, i], cyclically.
+    if (((i - home) & mask) >= ((i - hole) & mask)) {
+      slots_[hole] = slots_[i];
+      hole = i;
+    }
+  }
+  slots_[hole] = Slot{};
+  --count_;
+  unlink(e);
+  bytes_ -= e->size();
+  Entry::destroy(e);
+}
+
+void MemoryStore::link_newest(Entry* e) {
+  e->older = head_;
+  e->newer = nullptr;
+  if (head_) head_->newer = e;
+  head_ = e;
+  if (!tail_) tail_ = e;
+}
+
+void MemoryStore::unlink(Entry* e) {
+  (e->newer ? e->newer->older : head_) = e->older;
+  (e->older ? e->older->newer : tail_) = e->newer;
+  e->newer = e->older = nullptr;
 }
 
 void MemoryStore::drop_expired(Clock::time_point now) {
   // The least recently used end holds the oldest keys: a few expired ones go
   // with each claim, so memory follows the retention, not only the bound.
-  for (int i = 0; i < 4 && !lru_.empty() && lru_.back().expires <= now; ++i) erase(std::prev(lru_.end()));
+  for (int i = 0; i < 4 && tail_ && tail_->expires <= now; ++i) erase(tail_);
 }
 
 void MemoryStore::fit() {
   // The least recently used go first. An evicted key is forgotten before its
   // retention ends: size GATEHOUSE_IDEMPOTENCY_MEMORY_MAX_BYTES for the
   // retention's traffic (the eviction counter says when it is too small).
-  while (bytes_ > max_bytes_ && lru_.size() > 1) {
-    erase(std::prev(lru_.end()));
+  while (bytes_ > max_bytes_ && count_ > 1) {
+    erase(tail_);
     ++evictions_;
   }
 }
@@ -42,24 +123,25 @@ void MemoryStore::fit() {
 std::optional<ClaimAnswer> MemoryStore::claim_now(const std::string& key, const std::string& lease, const std::string& fingerprint,
                                                   Millis lease_for, Millis retention) {
   ClaimAnswer a;
-  {
-    std::lock_guard lock(mutex_);
-    auto now = Clock::now();
-    drop_expired(now);
-    if (Entry* e = find(key, now)) {
-      a.kind = ClaimAnswer::Kind::existing;
-      a.state = e->state;
-      a.fingerprint = e->fingerprint;
-      a.body_hash = e->body_hash;
-      if (e->state == KeyState::done) a.response = e->response;
-    } else {
-      lru_.push_front(Entry{key, KeyState::in_flight, lease, fingerprint, {}, {}, now + lease_for, now + retention});
-      index_.emplace(lru_.front().key, lru_.begin());
-      bytes_ += lru_.front().size();
-      fit();
-      a.kind = ClaimAnswer::Kind::claimed;
-    }
+  // Built before the lock: the allocation is not made under it.
+  std::unique_ptr<Entry, void (*)(Entry*)> fresh(Entry::make(key, lease, fingerprint), &Entry::destroy);
+  fresh->hash = std::hash<std::string_view>{}(key);
+  std::lock_guard lock(mutex_);
+  auto now = Clock::now();
+  drop_expired(now);
+  if (Entry* e = find(key, now)) {
+    a.kind = ClaimAnswer::Kind::existing;
+    a.state = e->state;
+    a.fingerprint = e->fingerprint();
+    a.body_hash = e->body_hash;
+    if (e->state == KeyState::done) a.response = e->response;
+    return a;
   }
+  fresh->lease_until = now + lease_for;
+  fresh->expires = now + retention;
+  insert(fresh.release());
+  fit();
+  a.kind = ClaimAnswer::Kind::claimed;
   return a;
 }
 
@@ -73,7 +155,7 @@ Awaitable<ChangeAnswer> MemoryStore::renew(const std::string& key, const std::st
   {
     std::lock_guard lock(mutex_);
     auto now = Clock::now();
-    if (Entry* e = find(key, now); e && e->lease == lease && e->state == KeyState::in_flight) {
+    if (Entry* e = find(key, now); e && e->lease() == lease && e->state == KeyState::in_flight) {
       e->lease_until = now + lease_for;
       a.held = true;
     }
@@ -81,40 +163,38 @@ Awaitable<ChangeAnswer> MemoryStore::renew(const std::string& key, const std::st
   co_return a;
 }
 
-std::optional<ChangeAnswer> MemoryStore::finish_now(const std::string& key, const std::string& lease, const Finish& outcome, Millis retention) {
+std::optional<ChangeAnswer> MemoryStore::finish_now(const std::string& key, const std::string& lease, Finish&& outcome, Millis retention) {
   ChangeAnswer a{true, false, {}};
-  {
-    std::lock_guard lock(mutex_);
-    auto now = Clock::now();
-    // The lease is the fencing token: only the claim's own holder records its
-    // outcome (also after its lease ran out, while no one else holds the key).
-    if (Entry* e = find(key, now); e && e->lease == lease && (e->state == KeyState::in_flight || e->state == KeyState::unknown)) {
-      bytes_ -= e->size();
-      e->state = outcome.state;
-      e->body_hash = outcome.body_hash;
-      e->response = outcome.state == KeyState::done ? outcome.response : std::string();
-      e->expires = now + retention;
-      bytes_ += e->size();
-      fit();
-      a.held = true;
-    }
+  if (outcome.state != KeyState::done) outcome.response.clear();
+  std::lock_guard lock(mutex_);
+  auto now = Clock::now();
+  // The lease is the fencing token: only the claim's own holder records its
+  // outcome (also after its lease ran out, while no one else holds the key).
+  if (Entry* e = find(key, now); e && e->lease() == lease && (e->state == KeyState::in_flight || e->state == KeyState::unknown)) {
+    bytes_ -= e->size();
+    e->state = outcome.state;
+    e->body_hash.swap(outcome.body_hash);
+    e->response.swap(outcome.response);
+    e->expires = now + retention;
+    bytes_ += e->size();
+    fit();
+    a.held = true;
   }
-  return a;
+  return a;  // an old outcome, if any, swapped into `outcome`, is freed by the caller after the lock
 }
 
 Awaitable<ChangeAnswer> MemoryStore::finish(const std::string& key, const std::string& lease, const Finish& outcome, Millis retention) {
-  co_return *finish_now(key, lease, outcome, retention);
+  co_return *finish_now(key, lease, Finish(outcome), retention);
 }
 
 std::optional<ChangeAnswer> MemoryStore::release_now(const std::string& key, const std::string& lease) {
   ChangeAnswer a{true, false, {}};
-  {
-    std::lock_guard lock(mutex_);
-    auto it = index_.find(key);
-    if (it != index_.end() && it->second->lease == lease && it->second->state == KeyState::in_flight) {
-      erase(it->second);
-      a.held = true;
-    }
+  std::lock_guard lock(mutex_);
+  if (slots_.empty()) return a;
+  Entry* e = slots_[slot_of(key, std::hash<std::string_view>{}(key))].entry;
+  if (e && e->lease() == lease && e->state == KeyState::in_flight) {
+    erase(e);
+    a.held = true;
   }
   return a;
 }

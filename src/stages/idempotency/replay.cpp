@@ -1,30 +1,44 @@
 #include "replay.hpp"
 
-#include <array>
-
 #include "gatehouse/http_grammar.hpp"
+#include "gatehouse/length_prefixed.hpp"
 
 namespace gatehouse::idempotency {
 
 namespace {
 
-constexpr std::array<std::string_view, 16> kReplayed{
-    "Content-Type",  "Content-Encoding", "Content-Language", "Content-Location", "Content-Disposition", "Location",
-    "ETag",          "Last-Modified",    "Link",             "Cache-Control",    "Expires",             "Vary",
-    "Accept-Patch",  "Allow",            "Preference-Applied", "Retry-After"};
-
+// By length first: a response's other fields (Date, Server, Content-Length,
+// Connection...) are passed over on one comparison each.
 bool replayed(std::string_view name) {
-  for (std::string_view n : kReplayed)
-    if (iequals_ascii(n, name)) return true;
-  return false;
+  auto is = [name](std::string_view kept) { return iequals_ascii(name, kept); };
+  switch (name.size()) {
+    case 4: return is("ETag") || is("Link") || is("Vary");
+    case 5: return is("Allow");
+    case 7: return is("Expires");
+    case 8: return is("Location");
+    case 11: return is("Retry-After");
+    case 12: return is("Content-Type") || is("Accept-Patch");
+    case 13: return is("Last-Modified") || is("Cache-Control");
+    case 16: return is("Content-Encoding") || is("Content-Language") || is("Content-Location");
+    case 18: return is("Preference-Applied");
+    case 19: return is("Content-Disposition");
+    default: return false;
+  }
 }
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> replayed_fields(const ResponseHead& response) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto f : response)
-    if (replayed(f.name)) out.emplace_back(std::string(f.name), std::string(f.value));
+std::string encode_replay_head(const ResponseHead& response) {
+  std::size_t count = 0;
+  for (auto f : response) count += replayed(f.name);
+  std::string out;
+  put_number(out, static_cast<std::uint64_t>(response.result_int()));
+  put_number(out, count);
+  for (auto f : response) {
+    if (!replayed(f.name)) continue;
+    put_string(out, f.name);
+    put_string(out, f.value);
+  }
   return out;
 }
 

@@ -9,7 +9,9 @@ namespace gatehouse::idempotency {
 // result (Content-Type, Location, ETag, Link and their kind). Never
 // Set-Cookie (another client's session), hop-by-hop fields, the framing, or
 // the gateway's own (X-Request-Id, Date: the replay gets fresh ones).
-std::vector<std::pair<std::string, std::string>> replayed_fields(const ResponseHead& response);
+// Their encoding, with the status, as encode_response writes them: the
+// response's body, appended as it streams, completes the stored blob.
+std::string encode_replay_head(const ResponseHead& response);
 
 // Answers `ex` with `stored`, byte for byte, and Idempotent-Replayed: true.
 void answer_replay(Exchange& ex, const StoredResponse& stored);

@@ -45,6 +45,20 @@ TEST(IdempotencyKey, FingerprintCoversMethodRoutePathAndQuery) {
   EXPECT_NE(base, request_fingerprint("PUT", "orders", "/orders/2", "a=1"));
   EXPECT_NE(base, request_fingerprint("PUT", "orders", "/orders/1", "a=2"));
   EXPECT_NE(request_fingerprint("PUT", "o", "/a", "b"), request_fingerprint("PUT", "o", "/a?", ""));
+  // Long ones are digests, and still tell requests apart.
+  std::string long_path = "/orders/" + std::string(100, 'x');
+  EXPECT_NE(request_fingerprint("PUT", "orders", long_path, ""), request_fingerprint("PUT", "orders", long_path + "y", ""));
+}
+
+// Replicas of two versions share Redis during a rolling deploy: a key and a
+// fingerprint must be the same bytes in both, so their form is pinned here.
+TEST(IdempotencyKey, KeysAndFingerprintsKeepTheirStoredForm) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(scoped_key("orders", "alice", "k1"), "gatehouse:idem:orders:" + sha256_hex("5:alicek1"));
+  EXPECT_EQ(scoped_key("orders", "", "k1"), "gatehouse:idem:orders:=k1");  // no caller: the key as sent
+  EXPECT_EQ(request_fingerprint("PUT", "orders", "/orders/1", "a=1"), "=3:PUT6:orders9:/orders/13:a=1");
+  std::string long_path = "/orders/" + std::string(100, 'x');
+  EXPECT_EQ(request_fingerprint("PUT", "orders", long_path, ""), sha256_hex("3:PUT6:orders108:" + long_path + "0:"));
 }
 
 TEST(IdempotencyRecord, AResponseSurvivesItsEncodingByteForByte) {

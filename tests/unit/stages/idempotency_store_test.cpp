@@ -174,5 +174,42 @@ TEST(MemoryStoreBound, TheLeastRecentlyUsedKeysGoFirst) {
   EXPECT_GE(store.evictions(), 3u);
 }
 
+// A full store, as a replica's is: thousands of keys in, the oldest pushed
+// out one by one. Every key still held must be found (an eviction leaves no
+// hole a later lookup stops at), and every evicted one is free again.
+TEST(MemoryStoreBound, AFullStoreFindsEveryKeyItStillHolds) {
+  MemoryStore store(1 << 20);
+  const std::string lease = "lease", fp = "fp";
+  auto key = [](int i) { return "gatehouse:idem:api:=key-" + std::to_string(i); };
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ(store.claim_now(key(i), lease, fp, 60000ms, 60000ms)->kind, ClaimAnswer::Kind::claimed) << i;
+    store.finish_now(key(i), lease, Finish{KeyState::done, "hash", std::string(20, 'r')}, 60000ms);
+  }
+  auto evicted = static_cast<int>(store.evictions());
+  ASSERT_GT(evicted, n / 2);  // the bound was reached long ago
+  ASSERT_LT(evicted, n);
+  // Newest first: looking a key up makes it the most recent, so the oldest
+  // held keys are looked up last, after everything newer has been.
+  for (int i = n - 1; i >= evicted; --i) {
+    auto a = store.claim_now(key(i), "other", fp, 60000ms, 60000ms);
+    ASSERT_EQ(a->kind, ClaimAnswer::Kind::existing) << "key " << i << " of the " << n - evicted << " held";
+    EXPECT_EQ(a->state, KeyState::done);
+  }
+  EXPECT_EQ(store.evictions(), static_cast<std::uint64_t>(evicted));  // the lookups pushed nothing out
+  EXPECT_EQ(store.claim_now(key(0), lease, fp, 60000ms, 60000ms)->kind, ClaimAnswer::Kind::claimed);
+}
+
+// Memory follows the retention, not only the bound: keys past it go as new
+// ones come, looked up or not.
+TEST(MemoryStoreBound, ExpiredKeysLeaveAsNewOnesArrive) {
+  MemoryStore store(64ull << 20);
+  for (int i = 0; i < 4; ++i) store.claim_now("old-" + std::to_string(i), "lease", "fp", 20ms, 20ms);
+  std::uint64_t four = store.bytes();
+  std::this_thread::sleep_for(40ms);
+  store.claim_now("new", "lease", "fp", 60000ms, 60000ms);
+  EXPECT_LT(store.bytes(), four / 2) << "the four expired keys are still held";
+}
+
 }  // namespace
 }  // namespace gatehouse::idempotency
