@@ -25,6 +25,7 @@ enum class ErrorCode : std::uint8_t {
   loop_detected,         // LD: the request already passed through this gateway (508)
   idempotency,           // IK: an Idempotency-Key refused: malformed, missing, in use, reused or outcome unknown (400/409/422)
   store_unavailable,     // SU: the idempotency store did not answer (503, fail closed)
+  rest_rule,             // RR: a REST rule enforced on the request (400)
 };
 
 std::string_view error_code_text(ErrorCode c);         // "UF"

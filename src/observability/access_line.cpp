@@ -10,13 +10,13 @@
 namespace gatehouse {
 
 std::string_view error_code_text(ErrorCode c) {
-  static constexpr std::array<std::string_view, 16> kText{"-",  "NR", "MN", "BR", "TL", "RT", "CC", "UF",
-                                                          "UT", "UR", "UP", "EX", "U5", "LD", "IK", "SU"};
+  static constexpr std::array<std::string_view, 17> kText{"-",  "NR", "MN", "BR", "TL", "RT", "CC", "UF", "UT",
+                                                          "UR", "UP", "EX", "U5", "LD", "IK", "SU", "RR"};
   return kText[static_cast<std::size_t>(c)];
 }
 
 std::string_view error_code_description(ErrorCode c) {
-  static constexpr std::array<std::string_view, 16> kText{"",
+  static constexpr std::array<std::string_view, 17> kText{"",
                                                           "no route",
                                                           "method not allowed",
                                                           "bad request",
@@ -31,7 +31,8 @@ std::string_view error_code_description(ErrorCode c) {
                                                           "upstream answered 5xx",
                                                           "request loop detected",
                                                           "idempotency key refused",
-                                                          "idempotency store unavailable"};
+                                                          "idempotency store unavailable",
+                                                          "REST rule enforced"};
   return kText[static_cast<std::size_t>(c)];
 }
 

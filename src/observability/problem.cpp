@@ -22,6 +22,7 @@ Problem problem_for(ErrorCode code) {
     case ErrorCode::idempotency: return {409, "/problems/idempotency-key-in-use", "Request with this Idempotency-Key in progress", {}};
     case ErrorCode::store_unavailable: return {503, "/problems/idempotency-store-unavailable", "Idempotency store unavailable", {}};
     case ErrorCode::client_closed:
+    case ErrorCode::rest_rule:  // the rule names its own type (the REST stage)
     case ErrorCode::upstream_5xx:
     case ErrorCode::internal:
     case ErrorCode::none: break;

@@ -146,14 +146,11 @@ std::string render_metrics(const ExpositionInput& in, ExpositionFormat f) {
   for (const auto& [route, v] : m.bytes_out)
     w.sample("gatehouse_http_response_body_bytes_total", fmt::format("route=\"{}\"", w.route(route)), std::to_string(v));
 
-  // The stages' own families (the cache's), then those of stages still to come.
+  // The stages' own families (cache, idempotency, rest).
   for (const auto& family : in.stage_families) {
     w.family(family.name, family.type, family.help);
     for (const auto& [labels, value] : family.samples) w.sample(family.name, labels, value);
   }
-  // Filled in by the REST stage when it exists.
-  w.family("gatehouse_rest_violations_total", "counter", "REST rule violations, by route and rule.");
-
   w.family("gatehouse_error_reports_total", "counter", "Reports to the error tracker, by outcome.");
   w.sample("gatehouse_error_reports_total", "outcome=\"sent\"", std::to_string(in.error_reports_sent));
   w.sample("gatehouse_error_reports_total", "outcome=\"dropped\"", std::to_string(in.error_reports_dropped));

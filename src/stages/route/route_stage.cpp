@@ -54,12 +54,7 @@ class RouteStage final : public Stage {
     ex.route = route;
     ex.info.route = route->name;
     ex.info.route_id = static_cast<std::int16_t>(route - services_.settings.routes.data());
-    std::string_view method = ex.request.method_string();
-    if (!route->allows(method)) {
-      ex.answer_problem(ErrorCode::method_not_allowed, fmt::format("{} is not allowed on route {}", method, route->name));
-      ex.response.set(http::field::allow, fmt::format("{}", fmt::join(route->methods, ", ")));
-      return Flow::answered;
-    }
+    // A method the route does not allow is the REST stage's (rule method-not-allowed).
     ex.request_body_limit = route->options.max_body_size;
     if (ex.request_body_limit && ex.request_framing.length && *ex.request_framing.length > ex.request_body_limit) {
       ex.answer_problem(ErrorCode::too_large,
