@@ -51,6 +51,21 @@ cpu_ticks() {
   echo $total
 }
 
+# print_instructions TITLE NAME_A REQUESTS_A INSTRUCTIONS_A NAME_B REQUESTS_B
+# INSTRUCTIONS_B: instructions per request of two measured cases, and B/A.
+print_instructions() {
+  python3 - "$@" <<'PY'
+import sys
+title, name_a, lines_a, ir_a, name_b, lines_b, ir_b = sys.argv[1:8]
+a, b = int(ir_a) / int(lines_a), int(ir_b) / int(lines_b)
+width = max(len(name_a), len(name_b)) + 2
+print(title)
+print(f"  {name_a:<{width}}{a:8.0f}  ({lines_a} requests)")
+print(f"  {name_b:<{width}}{b:8.0f}  ({lines_b} requests)")
+print(f"{name_b}/{name_a}: {b / a:.2f}x ({b - a:+.0f} instructions a request; lower is better)")
+PY
+}
+
 # measure NAME PORT ACCESS-LOG STDOUT-FILE COMMAND...: runs COMMAND (under
 # "${callgrind[@]}", writing $work/NAME.cg), counts instructions while the
 # "${load[@]}" command runs against it, and prints "requests instructions"

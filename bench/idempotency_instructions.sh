@@ -49,12 +49,5 @@ for c in unkeyed keyed; do
   grep -q "idem=claimed" "$work/$c-access.log" || [[ $c == unkeyed ]] || { echo "keyed PUTs were not claimed"; exit 1; }
 done
 [[ -n ${KEEP_PROFILES:-} ]] && cp "$work"/*.cg "$KEEP_PROFILES"/  # for callgrind_annotate
-python3 - "${lines[unkeyed]}" "${ir[unkeyed]}" "${lines[keyed]}" "${ir[keyed]}" <<'PY'
-import sys
-ul, ui, kl, ki = map(int, sys.argv[1:])
-u, k = ui / ul, ki / kl
-print("user-space instructions per PUT through Gatehouse (callgrind, one worker, access log on)")
-print(f"  unkeyed              {u:8.0f}  ({ul} requests)")
-print(f"  keyed, memory store  {k:8.0f}  ({kl} requests)")
-print(f"keyed/unkeyed: {k / u:.2f}x (+{k - u:.0f} instructions a request)")
-PY
+print_instructions "user-space instructions per PUT through Gatehouse (callgrind, one worker, access log on)" \
+  unkeyed "${lines[unkeyed]}" "${ir[unkeyed]}" "keyed (memory store)" "${lines[keyed]}" "${ir[keyed]}"

@@ -47,12 +47,5 @@ read -r g_lines g_ir < <(measure gatehouse "$GH" "$work/gatehouse-access.log" "$
   GATEHOUSE_ROUTE_API_PATH=/ GATEHOUSE_ROUTE_API_UPSTREAM="http://127.0.0.1:$UP" \
   "${callgrind[@]}" --callgrind-out-file="$work/gatehouse.cg" "$binary")
 
-python3 - "$n_lines" "$n_ir" "$g_lines" "$g_ir" <<'PY'
-import sys
-n_lines, n_ir, g_lines, g_ir = map(int, sys.argv[1:])
-n, g = n_ir / n_lines, g_ir / g_lines
-print("user-space instructions per proxied request (callgrind, one worker, access log on)")
-print(f"  nginx      {n:8.0f}  ({n_lines} requests)")
-print(f"  gatehouse  {g:8.0f}  ({g_lines} requests)")
-print(f"Gatehouse/nginx: {g / n:.2f}x (lower is better)")
-PY
+print_instructions "user-space instructions per proxied request (callgrind, one worker, access log on)" \
+  nginx "$n_lines" "$n_ir" gatehouse "$g_lines" "$g_ir"

@@ -9,12 +9,19 @@ namespace gatehouse {
 
 inline constexpr char kLowerHexDigits[] = "0123456789abcdef";
 
-inline std::string hex_lower(std::span<const unsigned char> bytes) {
-  std::string out(bytes.size() * 2, '\0');
+// Appends to `out` (a key's prefix, say), allocating at most once.
+inline void append_hex_lower(std::string& out, std::span<const unsigned char> bytes) {
+  std::size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
   for (std::size_t i = 0; i < bytes.size(); ++i) {
-    out[2 * i] = kLowerHexDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kLowerHexDigits[bytes[i] & 15];
+    out[at + 2 * i] = kLowerHexDigits[bytes[i] >> 4];
+    out[at + 2 * i + 1] = kLowerHexDigits[bytes[i] & 15];
   }
+}
+
+inline std::string hex_lower(std::span<const unsigned char> bytes) {
+  std::string out;
+  append_hex_lower(out, bytes);
   return out;
 }
 

@@ -3,10 +3,10 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
 #include "gatehouse/hex.hpp"
+#include "gatehouse/length_prefixed.hpp"
 #include "gatehouse/http_grammar.hpp"
 
 namespace gatehouse::idempotency {
@@ -88,8 +88,7 @@ namespace {
 
 // A digest taken in one go, on one context a thread, reset for each: a keyed
 // request takes two of these, and a context of its own would be an
-// allocation each. Parts go in as they are, or length-prefixed ("<n>:part"),
-// so that no two lists of parts give the same bytes; no text is built first.
+// allocation each.
 class OneShotSha256 {
  public:
   OneShotSha256() {
@@ -99,22 +98,11 @@ class OneShotSha256 {
     EVP_DigestUpdate(ctx().ctx, bytes.data(), bytes.size());
     return *this;
   }
-  OneShotSha256& prefixed(std::string_view part) {
-    char length[24];
-    auto [end, ec] = std::to_chars(length, length + sizeof length - 1, part.size());
-    *end++ = ':';
-    return raw(std::string_view(length, static_cast<std::size_t>(end - length))).raw(part);
-  }
   void append_hex_to(std::string& out) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     if (EVP_DigestFinal_ex(ctx().ctx, digest, &n) != 1) throw std::runtime_error("SHA-256 unavailable");
-    std::size_t at = out.size();
-    out.resize(at + 2 * n);
-    for (unsigned int i = 0; i < n; ++i) {
-      out[at + 2 * i] = kLowerHexDigits[digest[i] >> 4];
-      out[at + 2 * i + 1] = kLowerHexDigits[digest[i] & 15];
-    }
+    append_hex_lower(out, std::span<const unsigned char>(digest, n));
   }
 
  private:
@@ -150,7 +138,10 @@ std::string scoped_key(std::string_view route, std::string_view caller, std::str
     out.append("=").append(key);
     return out;
   }
-  OneShotSha256().prefixed(caller).raw(key).append_hex_to(out);
+  std::string scope;
+  put_string(scope, caller);
+  scope += key;
+  OneShotSha256().raw(scope).append_hex_to(out);
   return out;
 }
 
@@ -160,14 +151,13 @@ std::string request_fingerprint(std::string_view method, std::string_view route,
   // digest never begins with, so the two forms never meet.
   constexpr std::size_t kKeptAsText = 96;
   std::string out;
-  auto add = [&out](std::string_view part) { out.append(std::to_string(part.size())).append(":").append(part); };
   out.reserve(kKeptAsText);
   out += '=';
-  for (std::string_view part : {method, route, path, query}) add(part);
+  for (std::string_view part : {method, route, path, query}) put_string(out, part);
   if (out.size() <= kKeptAsText) return out;
   std::string digest;
   digest.reserve(64);
-  OneShotSha256().prefixed(method).prefixed(route).prefixed(path).prefixed(query).append_hex_to(digest);
+  OneShotSha256().raw(std::string_view(out).substr(1)).append_hex_to(digest);
   return digest;
 }
 

@@ -37,7 +37,7 @@ struct IdemState final : StageState {
   bool too_large = false;
   bool body_complete = false;
   std::uint64_t limit = 0;
-  std::string response;  // encode_response's blob: the head's, then the body as it streams
+  std::string response;  // the stored blob: encode_replay_head's, then the body as it streams
   std::size_t response_head_size = 0;
   std::shared_ptr<LeaseKeeper> keeper;
   std::optional<ClaimAnswer> first_answer;  // claim_now's, for on_request to act on

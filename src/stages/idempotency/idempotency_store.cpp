@@ -20,21 +20,6 @@ std::optional<KeyState> key_state_from(std::string_view text) {
   return std::nullopt;
 }
 
-// Length-prefixed (length_prefixed.hpp): "<status>:" then "<n>:" fields,
-// each name and value a "<len>:bytes" string, then the body as it is.
-std::string encode_response(const StoredResponse& r) {
-  std::string out;
-  out.reserve(r.body.size() + 64);
-  put_number(out, static_cast<std::uint64_t>(r.status));
-  put_number(out, r.fields.size());
-  for (const auto& [name, value] : r.fields) {
-    put_string(out, name);
-    put_string(out, value);
-  }
-  out += r.body;
-  return out;
-}
-
 std::optional<StoredResponse> decode_response(std::string_view in) {
   StoredResponse r;
   auto status = take_number(in);

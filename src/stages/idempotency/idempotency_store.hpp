@@ -31,7 +31,9 @@ struct StoredResponse {
   std::vector<std::pair<std::string, std::string>> fields;
   std::string body;
 };
-std::string encode_response(const StoredResponse& r);
+// Reads the blob encode_replay_head (replay.hpp) begins and the body ends:
+// length-prefixed (length_prefixed.hpp), "<status>:" then "<n>:" fields,
+// each name and value a "<len>:bytes" string, then the body as it is.
 std::optional<StoredResponse> decode_response(std::string_view blob);
 
 // What a claim found.
@@ -41,7 +43,7 @@ struct ClaimAnswer {
   KeyState state = KeyState::in_flight;  // when existing
   std::string fingerprint;               // the first request's (existing)
   std::string body_hash;                 // its body's SHA-256 (when finished)
-  std::string response;                  // encode_response's blob (done)
+  std::string response;                  // the stored blob, as decode_response reads it (done)
   std::string failure;                   // when failed: why the store did not answer
 };
 

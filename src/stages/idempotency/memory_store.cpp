@@ -34,9 +34,14 @@ std::size_t MemoryStore::slot_of(std::string_view key, std::size_t hash) const {
   return i;
 }
 
-MemoryStore::Entry* MemoryStore::find(std::string_view key, Clock::time_point now) {
-  if (slots_.empty()) return nullptr;
-  Entry* e = slots_[slot_of(key, std::hash<std::string_view>{}(key))].entry;
+std::size_t MemoryStore::hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+MemoryStore::Entry* MemoryStore::lookup(std::string_view key, std::size_t hash) const {
+  return slots_.empty() ? nullptr : slots_[slot_of(key, hash)].entry;
+}
+
+MemoryStore::Entry* MemoryStore::find(std::string_view key, std::size_t hash, Clock::time_point now) {
+  Entry* e = lookup(key, hash);
   if (!e) return nullptr;
   if (e->expires <= now) {
     erase(e);
@@ -125,11 +130,11 @@ std::optional<ClaimAnswer> MemoryStore::claim_now(const std::string& key, const 
   ClaimAnswer a;
   // Built before the lock: the allocation is not made under it.
   std::unique_ptr<Entry, void (*)(Entry*)> fresh(Entry::make(key, lease, fingerprint), &Entry::destroy);
-  fresh->hash = std::hash<std::string_view>{}(key);
+  fresh->hash = hash_of(key);
   std::lock_guard lock(mutex_);
   auto now = Clock::now();
   drop_expired(now);
-  if (Entry* e = find(key, now)) {
+  if (Entry* e = find(key, fresh->hash, now)) {
     a.kind = ClaimAnswer::Kind::existing;
     a.state = e->state;
     a.fingerprint = e->fingerprint();
@@ -155,7 +160,7 @@ Awaitable<ChangeAnswer> MemoryStore::renew(const std::string& key, const std::st
   {
     std::lock_guard lock(mutex_);
     auto now = Clock::now();
-    if (Entry* e = find(key, now); e && e->lease() == lease && e->state == KeyState::in_flight) {
+    if (Entry* e = find(key, hash_of(key), now); e && e->lease() == lease && e->state == KeyState::in_flight) {
       e->lease_until = now + lease_for;
       a.held = true;
     }
@@ -170,7 +175,7 @@ std::optional<ChangeAnswer> MemoryStore::finish_now(const std::string& key, cons
   auto now = Clock::now();
   // The lease is the fencing token: only the claim's own holder records its
   // outcome (also after its lease ran out, while no one else holds the key).
-  if (Entry* e = find(key, now); e && e->lease() == lease && (e->state == KeyState::in_flight || e->state == KeyState::unknown)) {
+  if (Entry* e = find(key, hash_of(key), now); e && e->lease() == lease && (e->state == KeyState::in_flight || e->state == KeyState::unknown)) {
     bytes_ -= e->size();
     e->state = outcome.state;
     e->body_hash.swap(outcome.body_hash);
@@ -190,8 +195,7 @@ Awaitable<ChangeAnswer> MemoryStore::finish(const std::string& key, const std::s
 std::optional<ChangeAnswer> MemoryStore::release_now(const std::string& key, const std::string& lease) {
   ChangeAnswer a{true, false, {}};
   std::lock_guard lock(mutex_);
-  if (slots_.empty()) return a;
-  Entry* e = slots_[slot_of(key, std::hash<std::string_view>{}(key))].entry;
+  Entry* e = lookup(key, hash_of(key));  // as it is: a release neither expires nor refreshes a key
   if (e && e->lease() == lease && e->state == KeyState::in_flight) {
     erase(e);
     a.held = true;

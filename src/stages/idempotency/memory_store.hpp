@@ -67,8 +67,10 @@ class MemoryStore final : public IdempotencyStore {
     Entry* entry = nullptr;
   };
 
+  static std::size_t hash_of(std::string_view key);
   // The live entry for `key` (expired ones go), made the most recent; null if none.
-  Entry* find(std::string_view key, Clock::time_point now);
+  Entry* find(std::string_view key, std::size_t hash, Clock::time_point now);
+  Entry* lookup(std::string_view key, std::size_t hash) const;        // the entry as it is, or null
   std::size_t slot_of(std::string_view key, std::size_t hash) const;  // its slot, or an empty one
   void insert(Entry* e);
   void erase(Entry* e);

@@ -9,8 +9,9 @@ namespace gatehouse::idempotency {
 // result (Content-Type, Location, ETag, Link and their kind). Never
 // Set-Cookie (another client's session), hop-by-hop fields, the framing, or
 // the gateway's own (X-Request-Id, Date: the replay gets fresh ones).
-// Their encoding, with the status, as encode_response writes them: the
-// response's body, appended as it streams, completes the stored blob.
+// The stored blob's beginning: the status and these fields, as
+// decode_response reads them; the response's body, appended as it streams,
+// completes it.
 std::string encode_replay_head(const ResponseHead& response);
 
 // Answers `ex` with `stored`, byte for byte, and Idempotent-Replayed: true.

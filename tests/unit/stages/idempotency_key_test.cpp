@@ -3,6 +3,7 @@
 
 #include "../../../src/stages/idempotency/idempotency_key.hpp"
 #include "../../../src/stages/idempotency/idempotency_store.hpp"
+#include "../../../src/stages/idempotency/replay.hpp"
 
 namespace gatehouse::idempotency {
 namespace {
@@ -62,12 +63,19 @@ TEST(IdempotencyKey, KeysAndFingerprintsKeepTheirStoredForm) {
 }
 
 TEST(IdempotencyRecord, AResponseSurvivesItsEncodingByteForByte) {
-  StoredResponse r{201, {{"Content-Type", "application/json"}, {"Location", "/orders/7"}, {"X-Odd", "a:b:c"}}, std::string("{\"id\":7}\r\n\0x", 11)};
-  auto back = decode_response(encode_response(r));
+  ResponseHead head(http::status::created);
+  head.insert("Content-Type", "application/json");
+  head.insert("Set-Cookie", "session=other-clients");  // never kept for replay
+  head.insert("Location", "/orders/7");
+  head.insert("Link", "</orders/7/items>; rel=\"items\"; a:b:c");
+  const std::vector<std::pair<std::string, std::string>> kept{
+      {"Content-Type", "application/json"}, {"Location", "/orders/7"}, {"Link", "</orders/7/items>; rel=\"items\"; a:b:c"}};
+  const std::string body("{\"id\":7}\r\n\0x", 11);
+  auto back = decode_response(encode_replay_head(head) + body);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->status, 201);
-  EXPECT_EQ(back->fields, r.fields);
-  EXPECT_EQ(back->body, r.body);
+  EXPECT_EQ(back->fields, kept);
+  EXPECT_EQ(back->body, body);
   EXPECT_FALSE(decode_response("garbage"));
   EXPECT_FALSE(decode_response("200:2:4:name"));
 }

@@ -7,6 +7,7 @@
 
 #include "../../../src/stages/idempotency/memory_store.hpp"
 #include "../../../src/stages/idempotency/redis_store.hpp"
+#include "../../../src/stages/idempotency/replay.hpp"
 #include "harness.hpp"
 
 namespace gatehouse::idempotency {
@@ -62,7 +63,9 @@ TEST_P(StoreConformance, TheFirstClaimWinsAndLaterOnesSeeItInFlight) {
 
 TEST_P(StoreConformance, AFinishedKeyGivesItsResponseToEveryLaterClaim) {
   claim("k", "lease-a");
-  std::string blob = encode_response(StoredResponse{201, {{"Location", "/x/1"}}, "{\"id\":1}"});
+  ResponseHead head(http::status::created);
+  head.insert("Location", "/x/1");
+  std::string blob = encode_replay_head(head) + "{\"id\":1}";
   ChangeAnswer f = run(store_->finish("k", "lease-a", Finish{KeyState::done, "bodyhash", blob}, 60000ms));
   EXPECT_TRUE(f.ok && f.held);
   for (int i = 0; i < 2; ++i) {
