@@ -22,6 +22,9 @@
 //                          body to N bytes, ?reset=1 resets after reading the body
 //                          (it executed; no answer), ?body_delay=MS sends the head,
 //                          then the body after MS
+//   GET  /hal              a HAL document whose links (and Location, Link) point at this
+//                          service as the gateway reached it; ?malformed=1 cuts it
+//                          short, ?gzip=1 labels it Content-Encoding: gzip
 //   GET  /__executions?key=K  how many times /exec ran under key K
 //   GET  /__requests       how many requests arrived before this one (not counted),
 //                          how many other connections are open, and how many
@@ -216,6 +219,47 @@ asio::awaitable<bool> send_bytes(beast::tcp_stream& s, std::uint64_t count, bool
   co_return true;
 }
 
+// /hal: a HAL document whose links are this service's own URLs (`self`:
+// http://ADDR:PORT, as the gateway reached it): the links to rewrite.
+// Not a coroutine: GCC 12 rejects braced lists inside one.
+std::string hal_body(const std::string& self, bool malformed) {
+  if (malformed) return R"({"_links": {"self": {"href": ")" + self + "/bookings/1\"}";  // cut short
+  nlohmann::ordered_json doc;
+  doc["_links"]["self"]["href"] = self + "/bookings/1";
+  doc["_links"]["items"] = nlohmann::ordered_json::array();
+  doc["_links"]["items"].push_back({{"href", self + "/bookings/1/items/1"}});
+  doc["_links"]["items"].push_back({{"href", self + "/bookings/1/items/2"}});
+  doc["_links"]["search"]["href"] = self + "/bookings{?page}";
+  doc["_links"]["search"]["templated"] = true;
+  doc["_links"]["elsewhere"]["href"] = "https://example.org/x";
+  doc["id"] = 1;
+  doc["note"] = self + "/not-a-link";  // text, not a link: left as it is
+  nlohmann::ordered_json item;
+  item["_links"]["self"]["href"] = self + "/bookings/1/items/1";
+  item["qty"] = 2;
+  doc["_embedded"]["items"] = nlohmann::ordered_json::array();
+  doc["_embedded"]["items"].push_back(item);
+  return doc.dump();
+}
+
+asio::awaitable<bool> send_hal(beast::tcp_stream& s, const http::request<http::buffer_body>& req, bool keep) {
+  auto local = s.socket().local_endpoint();
+  std::string self = "http://" + local.address().to_string() + ":" + std::to_string(local.port());
+  std::string path(req.target());
+  auto option = [&](std::string_view name) { return path.find(std::string(name) + "=1") != std::string::npos; };
+  http::response<http::string_body> res{http::status::ok, req.version()};
+  res.set(http::field::content_type, option("malformed") ? "application/json" : "application/hal+json");
+  res.set(http::field::etag, "\"hal-1\"");
+  res.set(http::field::location, self + "/bookings/1");
+  res.set(http::field::link, "<" + self + "/bookings/2>; rel=\"next\", <https://example.org/terms>; rel=\"terms\"");
+  if (option("gzip")) res.set(http::field::content_encoding, "gzip");  // not compressed: only labelled
+  res.body() = hal_body(self, option("malformed"));
+  res.keep_alive(keep);
+  res.prepare_payload();
+  auto [ec, n] = co_await http::async_write(s, res, nothrow);
+  co_return !ec;
+}
+
 asio::awaitable<void> serve(tcp::socket socket) {
   beast::tcp_stream s(std::move(socket));
   ConnectionCount counted;
@@ -361,6 +405,8 @@ asio::awaitable<void> serve(tcp::socket socket) {
           auto [wec, wn] = co_await http::async_write(s, res, nothrow);
           ok = !wec;
         }
+      } else if (route == "/hal") {
+        ok = co_await send_hal(s, req, keep);
       } else {
         ok = co_await send_json(s, status ? status : 200, j, keep, req.version());
       }

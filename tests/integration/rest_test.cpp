@@ -128,7 +128,8 @@ TEST(RestRules, AMissingKeyWhereTheRouteRequiresOneIsNamed) {
 
 TEST(RestRules, ResponseRulesReportEvenWhereTheRouteEnforces) {
   DemoUpstream up;
-  Gateway gw{api_env(up, {{"GATEHOUSE_ROUTE_API_REST_MODE", "enforce"}})};
+  // The demo's JSON has no _links: that rule has a test of its own.
+  Gateway gw{api_env(up, {{"GATEHOUSE_ROUTE_API_REST_MODE", "enforce"}, {"GATEHOUSE_REST_RULE_MISSING_SELF_LINK", "off"}})};
   Seen created = send(gw, "GET", "/api/status/201");
   EXPECT_EQ(created.response.status, 201);  // the upstream has acted: only reported
   EXPECT_EQ(created.rest, "created-on-get");
@@ -164,6 +165,87 @@ TEST(RestRules, ABadModeStopsStartUpNamingTheVariable) {
   std::string err = p.stderr_text();
   EXPECT_NE(err.find("GATEHOUSE_REST_RULE_ACTION_SEGMENT"), std::string::npos) << err;
   EXPECT_NE(err.find("loud"), std::string::npos) << err;
+}
+
+// ---- Hypermedia links ----------------------------------------------------
+
+// The demo upstream's /hal links to itself as the gateway reaches it.
+struct Hal {
+  DemoUpstream up;
+  Gateway gw;
+  explicit Hal(Env more = {}) : gw(api_env(up, std::move(more))) {}
+  std::string internal() const { return "http://127.0.0.1:" + std::to_string(up.port()); }
+  // http_request sends Host: test.local; the route strips its prefix /api.
+  std::string public_base() const { return "http://test.local/api"; }
+};
+
+TEST(RestLinks, HalLinksHeadersAndNestedDocumentsNameThePublicUrl) {
+  Hal h;
+  Seen s = send(h.gw, "GET", "/api/hal");
+  ASSERT_EQ(s.response.status, 200);
+  json doc = json::parse(s.response.body);
+  std::string pub = h.public_base();
+  EXPECT_EQ(doc["_links"]["self"]["href"], pub + "/bookings/1");
+  EXPECT_EQ(doc["_links"]["items"][0]["href"], pub + "/bookings/1/items/1");  // arrays of links
+  EXPECT_EQ(doc["_links"]["items"][1]["href"], pub + "/bookings/1/items/2");
+  EXPECT_EQ(doc["_links"]["search"]["href"], pub + "/bookings{?page}");  // templated
+  EXPECT_EQ(doc["_links"]["search"]["templated"], true);
+  EXPECT_EQ(doc["_links"]["elsewhere"]["href"], "https://example.org/x");  // not the upstream's
+  EXPECT_EQ(doc["_embedded"]["items"][0]["_links"]["self"]["href"], pub + "/bookings/1/items/1");  // nested HAL
+  EXPECT_EQ(doc["note"], h.internal() + "/not-a-link");  // JSON-aware: only links change
+  EXPECT_EQ(s.response.body.find(h.internal() + "/bookings"), std::string::npos) << s.response.body;
+  // The key order is the upstream's.
+  EXPECT_LT(s.response.body.find("\"_links\""), s.response.body.find("\"id\""));
+  EXPECT_EQ(s.response.header("Location"), pub + "/bookings/1");
+  EXPECT_EQ(s.response.header("Link"), "<" + pub + "/bookings/2>; rel=\"next\", <https://example.org/terms>; rel=\"terms\"");
+  EXPECT_EQ(s.response.header("Content-Length"), std::to_string(s.response.body.size()));  // corrected
+  EXPECT_EQ(s.response.header("ETag"), "W/\"hal-1\"");  // another body: a weak validator
+  EXPECT_EQ(s.rest, "-");  // it has its self link
+  EXPECT_EQ(metric_line(h.gw, "missing-self-link"), "");
+  std::string text = http_request(h.gw.admin_port(), "GET", "/metrics").body;
+  EXPECT_NE(text.find("gatehouse_rest_link_bodies_total{route=\"api\",outcome=\"rewritten\"} 1"), std::string::npos) << text;
+}
+
+TEST(RestLinks, MalformedJsonAndEncodedBodiesPassUnchangedAndAreCounted) {
+  Hal h;
+  Seen bad = send(h.gw, "GET", "/api/hal?malformed=1");
+  EXPECT_EQ(bad.response.status, 200);
+  EXPECT_EQ(bad.response.body, R"({"_links": {"self": {"href": ")" + h.internal() + "/bookings/1\"}");
+  EXPECT_EQ(bad.response.header("ETag"), "\"hal-1\"");
+  EXPECT_EQ(bad.rest, "malformed-json");
+  EXPECT_EQ(bad.response.header("Location"), h.public_base() + "/bookings/1");  // the fields are not the body
+  Seen encoded = send(h.gw, "GET", "/api/hal?gzip=1");
+  EXPECT_NE(encoded.response.body.find(h.internal() + "/bookings/1"), std::string::npos);  // passed as it came
+  EXPECT_EQ(encoded.response.header("ETag"), "\"hal-1\"");
+  std::string text = http_request(h.gw.admin_port(), "GET", "/metrics").body;
+  EXPECT_NE(text.find("gatehouse_rest_link_bodies_total{route=\"api\",outcome=\"malformed\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("gatehouse_rest_link_bodies_total{route=\"api\",outcome=\"encoded\"} 1"), std::string::npos) << text;
+}
+
+TEST(RestLinks, ABodyOverTheLimitPassesUnchanged) {
+  Hal h(Env{{"GATEHOUSE_REST_LINKS_MAX_BYTES", "1k"}});
+  Seen s = send(h.gw, "GET", "/api/exec/big?size=4000");  // JSON, past the limit
+  EXPECT_EQ(s.response.status, 200);
+  EXPECT_EQ(s.response.body.size(), 4000u);
+  std::string text = http_request(h.gw.admin_port(), "GET", "/metrics").body;
+  EXPECT_NE(text.find("gatehouse_rest_link_bodies_total{route=\"api\",outcome=\"too_large\"} 1"), std::string::npos) << text;
+}
+
+TEST(RestLinks, ARouteWithoutRewritingPassesLinksAsTheyAre) {
+  Hal h(Env{{"GATEHOUSE_ROUTE_API_REST_LINKS", "false"}});
+  Seen s = send(h.gw, "GET", "/api/hal");
+  EXPECT_EQ(json::parse(s.response.body)["_links"]["self"]["href"], h.internal() + "/bookings/1");
+  EXPECT_EQ(s.response.header("Location"), h.internal() + "/bookings/1");
+  EXPECT_EQ(s.response.header("ETag"), "\"hal-1\"");
+}
+
+TEST(RestLinks, AJsonAnswerToGetWithoutASelfLinkIsReported) {
+  Hal h;
+  Seen s = send(h.gw, "GET", "/api/exec/plain");  // JSON without _links
+  EXPECT_EQ(s.response.status, 200);
+  EXPECT_EQ(s.rest, "not-cacheable");  // named first; both counted
+  EXPECT_EQ(metric_line(h.gw, "missing-self-link"), "1");
+  EXPECT_EQ(send(h.gw, "GET", "/api/hal").rest, "-");
 }
 
 }  // namespace

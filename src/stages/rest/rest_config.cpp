@@ -57,6 +57,9 @@ std::span<const SettingRow<RestConfig>> rest_rows() {
                 "Words never read as actions in a path, even built-in ones (a domain noun such as run or process).",
                 &RestConfig::verb_exceptions, verb_word, "a comma-separated list of words such as run,process")
             .computed(no_text),
+        R::size("GATEHOUSE_REST_LINKS_MAX_BYTES", "1m",
+                "Largest JSON body whose links are rewritten (or whose _links.self is checked); a larger one passes unchanged, counted.",
+                &RestConfig::links_max_bytes, "a size from 1k to 64m such as 1m", 1024, 64ull << 20),
     };
     for (std::size_t i = 0; i < kRuleCount; ++i) {
       Rule rule = kRules[i];
@@ -80,6 +83,9 @@ std::span<const SettingRow<RouteRestSetting>> route_rest_rows() {
       R::choice("REST_MODE", "(GATEHOUSE_REST_MODE)", "REST rules on this route: off, report or enforce.", &RouteRestSetting::mode,
                 optional_mode_words())
           .seeded(),
+      R::boolean("REST_LINKS", "true",
+                 "Rewrite links to the route's upstreams (Location, Content-Location, Link, _links.*.href in JSON) to the public URL the client used.",
+                 &RouteRestSetting::links),
   };
   return rows;
 }
@@ -103,6 +109,7 @@ RestConfig load_rest_config(const EnvMap& env, const Settings& core) {
     RuleModes modes{};
     for (std::size_t i = 0; i < kRuleCount; ++i) modes[i] = effective_mode(kRules[i], c.rule_modes[i], r.mode, c.mode);
     c.route_modes.push_back(modes);
+    c.rewrites_links.push_back(r.links && !route.upstreams.empty());
     // The idempotency stage's own reading of the route: the REST stage names
     // the missing key; the idempotency stage refuses the request.
     idempotency::RouteIdempotencyConfig idem;

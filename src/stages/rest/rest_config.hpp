@@ -23,9 +23,11 @@ struct RestConfig {
   std::array<std::optional<Mode>, kRuleCount> rule_modes{};  // GATEHOUSE_REST_RULE_<RULE>, when set
   std::vector<std::string> added_verbs;                      // GATEHOUSE_REST_VERBS
   std::vector<std::string> verb_exceptions;                  // GATEHOUSE_REST_VERB_EXCEPTIONS
+  std::uint64_t links_max_bytes = 1ull << 20;                // GATEHOUSE_REST_LINKS_MAX_BYTES
   // By route index: the mode each rule has there, and where PUT/PATCH need a key.
   std::vector<RuleModes> route_modes;
   std::vector<std::vector<http::verb>> key_required_for;
+  std::vector<bool> rewrites_links;  // GATEHOUSE_ROUTE_<NAME>_REST_LINKS
 
   Mode mode_of(std::size_t route, Rule rule) const { return route_modes[route][static_cast<std::size_t>(rule)]; }
 };
@@ -34,6 +36,7 @@ std::span<const SettingRow<RestConfig>> rest_rows();
 // GATEHOUSE_ROUTE_<NAME>_REST_MODE
 struct RouteRestSetting {
   std::optional<Mode> mode;
+  bool links = true;
 };
 std::span<const SettingRow<RouteRestSetting>> route_rest_rows();
 

@@ -31,6 +31,8 @@ std::string_view rule_name(Rule r) {
     case Rule::created_on_get: return "created-on-get";
     case Rule::created_without_location: return "created-without-location";
     case Rule::error_not_problem: return "error-not-problem";
+    case Rule::missing_self_link: return "missing-self-link";
+    case Rule::malformed_json: return "malformed-json";
   }
   return "unknown";
 }
@@ -45,6 +47,8 @@ std::string_view rule_setting_suffix(Rule r) {
     case Rule::created_on_get: return "CREATED_ON_GET";
     case Rule::created_without_location: return "CREATED_WITHOUT_LOCATION";
     case Rule::error_not_problem: return "ERROR_NOT_PROBLEM";
+    case Rule::missing_self_link: return "MISSING_SELF_LINK";
+    case Rule::malformed_json: return "MALFORMED_JSON";
   }
   return "UNKNOWN";
 }

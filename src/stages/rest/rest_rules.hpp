@@ -22,11 +22,14 @@ enum class Rule {
   created_on_get,            // response: a GET answered 201 or 202
   created_without_location,  // response: a 201 without Location
   error_not_problem,         // response: a 4xx or 5xx whose body is not application/problem+json (opt-in)
+  missing_self_link,         // response: a 2xx JSON answer to GET without _links.self (its body is read)
+  malformed_json,            // response: a body labelled JSON that does not parse (seen where it is read)
 };
-inline constexpr std::size_t kRuleCount = 8;
+inline constexpr std::size_t kRuleCount = 10;
 inline constexpr std::array<Rule, kRuleCount> kRules{Rule::action_segment,      Rule::unexpected_body, Rule::method_not_allowed,
                                                      Rule::idempotency_key_missing, Rule::not_cacheable,  Rule::created_on_get,
-                                                     Rule::created_without_location, Rule::error_not_problem};
+                                                     Rule::created_without_location, Rule::error_not_problem, Rule::missing_self_link,
+                                                     Rule::malformed_json};
 
 std::string_view rule_name(Rule r);            // "action-segment": rest=, the metric's label, the problem type
 std::string_view rule_setting_suffix(Rule r);  // "ACTION_SEGMENT": GATEHOUSE_REST_RULE_<suffix>
