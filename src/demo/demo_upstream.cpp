@@ -24,7 +24,9 @@
 //                          then the body after MS
 //   GET  /hal              a HAL document whose links (and Location, Link) point at this
 //                          service as the gateway reached it; ?malformed=1 cuts it
-//                          short, ?gzip=1 labels it Content-Encoding: gzip
+//                          short, ?gzip=1 labels it Content-Encoding: gzip, ?noself=1
+//                          leaves out _links.self, ?pad=N adds N bytes, ?chunked=1
+//                          sends it chunked
 //   GET  /__executions?key=K  how many times /exec ran under key K
 //   GET  /__requests       how many requests arrived before this one (not counted),
 //                          how many other connections are open, and how many
@@ -222,10 +224,10 @@ asio::awaitable<bool> send_bytes(beast::tcp_stream& s, std::uint64_t count, bool
 // /hal: a HAL document whose links are this service's own URLs (`self`:
 // http://ADDR:PORT, as the gateway reached it): the links to rewrite.
 // Not a coroutine: GCC 12 rejects braced lists inside one.
-std::string hal_body(const std::string& self, bool malformed) {
+std::string hal_body(const std::string& self, bool malformed, bool with_self, std::size_t pad) {
   if (malformed) return R"({"_links": {"self": {"href": ")" + self + "/bookings/1\"}";  // cut short
   nlohmann::ordered_json doc;
-  doc["_links"]["self"]["href"] = self + "/bookings/1";
+  if (with_self) doc["_links"]["self"]["href"] = self + "/bookings/1";
   doc["_links"]["items"] = nlohmann::ordered_json::array();
   doc["_links"]["items"].push_back({{"href", self + "/bookings/1/items/1"}});
   doc["_links"]["items"].push_back({{"href", self + "/bookings/1/items/2"}});
@@ -239,6 +241,7 @@ std::string hal_body(const std::string& self, bool malformed) {
   item["qty"] = 2;
   doc["_embedded"]["items"] = nlohmann::ordered_json::array();
   doc["_embedded"]["items"].push_back(item);
+  if (pad) doc["padding"] = std::string(pad, 'p');
   return doc.dump();
 }
 
@@ -253,9 +256,11 @@ asio::awaitable<bool> send_hal(beast::tcp_stream& s, const http::request<http::b
   res.set(http::field::location, self + "/bookings/1");
   res.set(http::field::link, "<" + self + "/bookings/2>; rel=\"next\", <https://example.org/terms>; rel=\"terms\"");
   if (option("gzip")) res.set(http::field::content_encoding, "gzip");  // not compressed: only labelled
-  res.body() = hal_body(self, option("malformed"));
+  auto pad = path.find("pad=");
+  res.body() = hal_body(self, option("malformed"), !option("noself"), pad == std::string::npos ? 0 : std::stoul(path.substr(pad + 4)));
   res.keep_alive(keep);
   res.prepare_payload();
+  if (option("chunked")) res.chunked(true);
   auto [ec, n] = co_await http::async_write(s, res, nothrow);
   co_return !ec;
 }

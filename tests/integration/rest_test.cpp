@@ -224,11 +224,20 @@ TEST(RestLinks, MalformedJsonAndEncodedBodiesPassUnchangedAndAreCounted) {
 
 TEST(RestLinks, ABodyOverTheLimitPassesUnchanged) {
   Hal h(Env{{"GATEHOUSE_REST_LINKS_MAX_BYTES", "1k"}});
-  Seen s = send(h.gw, "GET", "/api/exec/big?size=4000");  // JSON, past the limit
+  Seen s = send(h.gw, "GET", "/api/exec/big?size=4000");  // JSON, past the limit, its length said
   EXPECT_EQ(s.response.status, 200);
   EXPECT_EQ(s.response.body.size(), 4000u);
+  // Chunked: read up to the limit, then passed on as it came, every byte.
+  Seen chunked = send(h.gw, "GET", "/api/hal?chunked=1&pad=3000");
+  json doc = json::parse(chunked.response.body);
+  EXPECT_EQ(doc["_links"]["self"]["href"], h.internal() + "/bookings/1");
+  EXPECT_EQ(doc["padding"].get<std::string>().size(), 3000u);
   std::string text = http_request(h.gw.admin_port(), "GET", "/metrics").body;
-  EXPECT_NE(text.find("gatehouse_rest_link_bodies_total{route=\"api\",outcome=\"too_large\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("gatehouse_rest_link_bodies_total{route=\"api\",outcome=\"too_large\"} 2"), std::string::npos) << text;
+  // Under the limit, a chunked body is rewritten and sent with its length.
+  Seen small = send(h.gw, "GET", "/api/hal?chunked=1");
+  EXPECT_EQ(json::parse(small.response.body)["_links"]["self"]["href"], h.public_base() + "/bookings/1");
+  EXPECT_EQ(small.response.header("Content-Length"), std::to_string(small.response.body.size()));
 }
 
 TEST(RestLinks, ARouteWithoutRewritingPassesLinksAsTheyAre) {
@@ -246,6 +255,10 @@ TEST(RestLinks, AJsonAnswerToGetWithoutASelfLinkIsReported) {
   EXPECT_EQ(s.rest, "not-cacheable");  // named first; both counted
   EXPECT_EQ(metric_line(h.gw, "missing-self-link"), "1");
   EXPECT_EQ(send(h.gw, "GET", "/api/hal").rest, "-");
+  // Links, but none to itself: read to know.
+  Seen noself = send(h.gw, "GET", "/api/hal?noself=1");
+  EXPECT_EQ(noself.rest, "missing-self-link");
+  EXPECT_EQ(metric_line(h.gw, "missing-self-link"), "2");
 }
 
 }  // namespace
