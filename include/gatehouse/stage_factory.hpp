@@ -9,6 +9,7 @@
 
 #include "gatehouse/dotenv.hpp"
 #include "gatehouse/metrics.hpp"
+#include "gatehouse/piece_pool.hpp"
 #include "gatehouse/schema.hpp"
 #include "gatehouse/settings.hpp"
 #include "gatehouse/stage.hpp"
@@ -33,6 +34,7 @@ struct StageServices {
   UpstreamClient& upstream;            // requests to the routes' upstreams, also for subrequests
   RequestIdGenerator& request_ids;
   const std::atomic<bool>& draining;   // SIGTERM received: /readyz says 503
+  PiecePool& pieces;                   // the worker's body pieces: a read buffer without a malloc
   ErrorReporter* reporter = nullptr;   // null: no tracker configured
 };
 

@@ -18,7 +18,7 @@ Worker::Worker(unsigned index, SharedState& shared)
                                 shared.draining, pieces_},
                 shared.settings, metrics_),
       background_(*io_, shared.settings.background_limit, metrics_),
-      services_{*io_, shared.settings, shared.routes, metrics_, background_, upstream_, request_ids_, shared.draining, shared.reporter} {
+      services_{*io_, shared.settings, shared.routes, metrics_, background_, upstream_, request_ids_, shared.draining, pieces_, shared.reporter} {
   if (shared.stages)
     for (const auto& factory : *shared.stages) pipeline_.add(factory->create(services_));
   access_batch_.reserve(16 * 1024);
