@@ -61,6 +61,11 @@ struct Exchange {
   ResponseHead& response;
   std::optional<std::uint64_t> response_length;  // known body length, else chunked/close-delimited
   bool close_connection = false;       // the gateway wants this connection closed after the response
+  // The client asked to switch to WebSocket (RFC 6455 §4.1: a GET without a
+  // body, Upgrade: websocket, Connection: upgrade). Its Upgrade and
+  // Connection fields are gone by then (hop-by-hop): the upstream stage
+  // sends them again when the route passes upgrades through.
+  bool websocket_upgrade = false;
   bool request_sent = false;           // the upstream received the whole request
   bool request_started = false;        // some of the request may have reached the upstream
   std::string_view failed_stage;       // the stage an exception escaped from, if any

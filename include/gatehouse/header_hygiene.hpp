@@ -21,6 +21,12 @@ void for_each_value(const Fields& fields, std::string_view name, F&& f) {
   fields.for_each_value(name, std::forward<F>(f));
 }
 
+// The request asks to switch to WebSocket (RFC 6455 §4.1, RFC 9110 §7.8):
+// an HTTP/1.1 GET without a body, "websocket" among Upgrade's protocols and
+// "upgrade" among Connection's options. Read before strip_hop_by_hop takes
+// both fields away. (Other protocols, h2c say, are never passed on.)
+bool asks_websocket_upgrade(const RequestHead& req, bool has_body);
+
 // Removes hop-by-hop fields (RFC 9110 §7.6.1): Connection and every field it
 // names, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding,
 // Upgrade, Proxy-Authenticate, Proxy-Authorization. Host is never removed

@@ -26,6 +26,7 @@ enum class ErrorCode : std::uint8_t {
   idempotency,           // IK: an Idempotency-Key refused: malformed, missing, in use, reused or outcome unknown (400/409/422)
   store_unavailable,     // SU: the idempotency store did not answer (503, fail closed)
   rest_rule,             // RR: a REST rule enforced on the request (400)
+  tunnel_idle,           // TI: an upgraded connection (WebSocket) closed after its idle timeout (101 logged)
 };
 
 std::string_view error_code_text(ErrorCode c);         // "UF"

@@ -32,6 +32,8 @@ struct RouteOptions {
   Millis upstream_timeout{60000};   // time allowed between upstream reads
   std::uint64_t max_body_size = 100ull << 20;  // 0 = unlimited
   bool preserve_host = true;        // send the client's Host upstream (else the upstream's)
+  bool websocket = true;            // pass WebSocket upgrades through (else Upgrade is stripped)
+  Millis websocket_idle_timeout{3600000};  // an upgraded connection with no byte either way this long is closed
   bool operator==(const RouteOptions&) const = default;
 };
 

@@ -38,6 +38,9 @@ struct UpstreamRequest {
   Framing framing;
   std::string target;          // path and query below the endpoint's path prefix
   bool endpoint_host = false;  // send the endpoint's host:port as Host
+  // Ask the upstream to switch to WebSocket (Upgrade: websocket, Connection:
+  // upgrade); its 101 then makes the call an upgraded connection.
+  bool websocket = false;
 };
 
 // How one attempt at an upstream ended.
@@ -95,6 +98,11 @@ class UpstreamCall final : public BodySource {
   bool request_started() const { return request_started_; }
   // From sending the request to the last response byte; unset until the body ended.
   std::int64_t service_us() const { return service_us_; }
+  // The upstream switched to WebSocket (101 to a request that asked): the
+  // connection is the client's tunnel now, never pooled. Taken once; bytes
+  // the upstream sent after its 101 are in its buffer.
+  bool upgraded() const { return upgraded_; }
+  std::unique_ptr<UpstreamConnection> take_upgraded_connection() { return upgraded_ ? std::move(conn_) : nullptr; }
 
   // The most a response head may take (status line and fields).
   static constexpr std::size_t kMaxResponseHead = 64 * 1024;
@@ -107,6 +115,8 @@ class UpstreamCall final : public BodySource {
   AttemptResult read_failed(const error_code& ec, bool replayable) const;
   // Takes in a final response head: how its body is delimited, and whether there is one.
   void take_response_head(const ResponseScan& scan, bool head_request);
+  static bool switched_to_websocket(const ResponseHead& head);
+  void take_upgrade();
   // One read from a TLS connection (Beast's stream takes a coroutine token);
   // plain reads are awaited in place.
   Awaitable<std::tuple<error_code, std::size_t>> read_tls(asio::mutable_buffer into);
@@ -132,6 +142,7 @@ class UpstreamCall final : public BodySource {
   std::uint64_t length_ = 0;     // Body::length: the whole body
   std::uint64_t remaining_ = 0;  // Body::length: not yet read
   bool reusable_ = false;        // the response lets the connection go back to the pool
+  bool upgraded_ = false;
   std::optional<ChunkedDecoder> chunked_;
   std::uint64_t consumed_ = 0;
   std::int64_t connect_us_ = RequestInfo::kUnset;

@@ -65,6 +65,12 @@ std::vector<SettingRow<Route>> make_rows() {
       R::boolean("PRESERVE_HOST", "GATEHOUSE_PRESERVE_HOST", "Per-route choice of the Host sent upstream.",
                  nested(&Route::options, &RouteOptions::preserve_host))
           .seeded(),
+      R::boolean("WEBSOCKET", "GATEHOUSE_WEBSOCKET", "Per-route choice: pass WebSocket upgrades through.",
+                 nested(&Route::options, &RouteOptions::websocket))
+          .seeded(),
+      R::duration("WEBSOCKET_IDLE_TIMEOUT", "GATEHOUSE_WEBSOCKET_IDLE_TIMEOUT", "Per-route idle timeout of upgraded connections.",
+                  nested(&Route::options, &RouteOptions::websocket_idle_timeout))
+          .seeded(),
   };
 }
 

@@ -27,6 +27,11 @@
 //                          short, ?gzip=1 labels it Content-Encoding: gzip, ?noself=1
 //                          leaves out _links.self, ?pad=N adds N bytes, ?chunked=1
 //                          sends it chunked
+//   GET  /ws               a WebSocket echo (RFC 6455, Beast's): each message comes back as
+//                          it went, text or binary; the message "close" makes the server
+//                          close (code 1000). ?push_ms=MS sends "tick N" every MS instead,
+//                          echoing nothing. Without an upgrade: 426 and the JSON of /, or
+//                          with ?cacheable=1 a 200 that may be cached for a minute
 //   GET  /__executions?key=K  how many times /exec ran under key K
 //   GET  /__requests       how many requests arrived before this one (not counted),
 //                          how many other connections are open, and how many
@@ -48,6 +53,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -265,6 +271,53 @@ asio::awaitable<bool> send_hal(beast::tcp_stream& s, const http::request<http::b
   co_return !ec;
 }
 
+// Pushes "tick N" every `every` until the connection ends; reads only to
+// see the client's close.
+asio::awaitable<void> push_ticks(beast::websocket::stream<beast::tcp_stream>& ws, std::chrono::milliseconds every) {
+  auto reader = [&]() -> asio::awaitable<void> {
+    beast::flat_buffer in;
+    while (true) {
+      auto [ec, n] = co_await ws.async_read(in, nothrow);
+      if (ec) co_return;
+      in.consume(in.size());
+    }
+  };
+  asio::co_spawn(co_await asio::this_coro::executor, reader(), asio::detached);
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (int n = 1; ws.is_open(); ++n) {
+    t.expires_after(every);
+    co_await t.async_wait(nothrow);
+    std::string tick = "tick " + std::to_string(n);
+    auto [ec, written] = co_await ws.async_write(asio::buffer(tick), nothrow);
+    if (ec) co_return;
+  }
+}
+
+// The WebSocket handshake on a request already read, then echo (or ticks).
+asio::awaitable<void> serve_websocket(beast::tcp_stream s, const http::request<http::buffer_body>& req, std::string_view target) {
+  beast::websocket::stream<beast::tcp_stream> ws(std::move(s));
+  ws.set_option(beast::websocket::stream_base::timeout::suggested(beast::role_type::server));
+  auto [aec] = co_await ws.async_accept(req, nothrow);
+  if (aec) co_return;
+  std::uint64_t push_ms = 0;
+  for (const auto& [k, v] : query_pairs(target))
+    if (k == "push_ms") push_ms = std::strtoull(v.c_str(), nullptr, 10);
+  if (push_ms) co_return co_await push_ticks(ws, std::chrono::milliseconds(push_ms));
+  beast::flat_buffer in;
+  while (true) {
+    auto [ec, n] = co_await ws.async_read(in, nothrow);
+    if (ec) co_return;
+    if (ws.got_text() && beast::buffers_to_string(in.data()) == "close") {
+      co_await ws.async_close(beast::websocket::close_code::normal, nothrow);
+      co_return;
+    }
+    ws.text(ws.got_text());
+    auto [wec, written] = co_await ws.async_write(in.data(), nothrow);
+    if (wec) co_return;
+    in.consume(in.size());
+  }
+}
+
 asio::awaitable<void> serve(tcp::socket socket) {
   beast::tcp_stream s(std::move(socket));
   ConnectionCount counted;
@@ -289,6 +342,9 @@ asio::awaitable<void> serve(tcp::socket socket) {
     first_request = false;
     bool ok = true;
 
+    if (route == "/ws" && beast::websocket::is_upgrade(req)) {
+      co_return co_await serve_websocket(std::move(s), req, path);
+    }
     if (route == "/reset") {
       s.socket().set_option(asio::socket_base::linger(true, 0));
       co_return;
@@ -381,6 +437,7 @@ asio::awaitable<void> serve(tcp::socket socket) {
       ok = co_await send_json(s, 200, count, keep, req.version());
     } else {
       unsigned status = route.starts_with("/status/") ? static_cast<unsigned>(number_after(route, "/status/")) : 200;
+      if (route == "/ws") status = path.find("cacheable=1") == std::string::npos ? 426 : 299;  // a plain GET: the upgrade did not arrive
       auto j = describe(req);
       j["body_bytes"] = received;
       if (status == 204 || status == 304) {
@@ -410,6 +467,15 @@ asio::awaitable<void> serve(tcp::socket socket) {
           auto [wec, wn] = co_await http::async_write(s, res, nothrow);
           ok = !wec;
         }
+      } else if (status == 299) {
+        http::response<http::string_body> res{http::status::ok, req.version()};
+        res.set(http::field::cache_control, "max-age=60");
+        res.set(http::field::content_type, "application/json");
+        res.body() = j.dump();
+        res.keep_alive(keep);
+        res.prepare_payload();
+        auto [wec, wn] = co_await http::async_write(s, res, nothrow);
+        ok = !wec;
       } else if (route == "/hal") {
         ok = co_await send_hal(s, req, keep);
       } else {

@@ -10,13 +10,13 @@
 namespace gatehouse {
 
 std::string_view error_code_text(ErrorCode c) {
-  static constexpr std::array<std::string_view, 17> kText{"-",  "NR", "MN", "BR", "TL", "RT", "CC", "UF", "UT",
-                                                          "UR", "UP", "EX", "U5", "LD", "IK", "SU", "RR"};
+  static constexpr std::array<std::string_view, 18> kText{"-",  "NR", "MN", "BR", "TL", "RT", "CC", "UF", "UT",
+                                                          "UR", "UP", "EX", "U5", "LD", "IK", "SU", "RR", "TI"};
   return kText[static_cast<std::size_t>(c)];
 }
 
 std::string_view error_code_description(ErrorCode c) {
-  static constexpr std::array<std::string_view, 17> kText{"",
+  static constexpr std::array<std::string_view, 18> kText{"",
                                                           "no route",
                                                           "method not allowed",
                                                           "bad request",
@@ -32,13 +32,15 @@ std::string_view error_code_description(ErrorCode c) {
                                                           "request loop detected",
                                                           "idempotency key refused",
                                                           "idempotency store unavailable",
-                                                          "REST rule enforced"};
+                                                          "REST rule enforced",
+                                                          "upgraded connection idle"};
   return kText[static_cast<std::size_t>(c)];
 }
 
 std::string_view error_code_level(ErrorCode c) {
   switch (c) {
-    case ErrorCode::none: return "info";
+    case ErrorCode::none:
+    case ErrorCode::tunnel_idle: return "info";
     case ErrorCode::upstream_connect:
     case ErrorCode::upstream_timeout:
     case ErrorCode::upstream_reset:

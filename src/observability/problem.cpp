@@ -23,6 +23,7 @@ Problem problem_for(ErrorCode code) {
     case ErrorCode::store_unavailable: return {503, "/problems/idempotency-store-unavailable", "Idempotency store unavailable", {}};
     case ErrorCode::client_closed:
     case ErrorCode::rest_rule:  // the rule names its own type (the REST stage)
+    case ErrorCode::tunnel_idle:  // after a 101: no answer to give
     case ErrorCode::upstream_5xx:
     case ErrorCode::internal:
     case ErrorCode::none: break;

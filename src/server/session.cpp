@@ -13,6 +13,8 @@
 #include "gatehouse/io_errors.hpp"
 #include "gatehouse/metrics.hpp"
 #include "gatehouse/ops_log.hpp"
+#include "gatehouse/tunnel.hpp"
+#include "gatehouse/upstream_call.hpp"
 #include "gatehouse/wire_format.hpp"
 #include "gatehouse/worker.hpp"
 
@@ -56,7 +58,7 @@ class ExchangeEnd {
   ExchangeEnd(const Pipeline& p, Exchange& ex, const BodySource& client_body) : pipeline_(p), ex_(ex), client_body_(client_body) {}
   ~ExchangeEnd() {
     RequestInfo& info = ex_.info;
-    info.bytes_in = client_body_.consumed();
+    info.bytes_in += client_body_.consumed();  // an upgraded connection's tunnel counted its own there
     outcome.status = info.status;
     outcome.body_bytes = info.bytes_out;
     outcome.request_sent = ex_.request_sent;
@@ -312,6 +314,7 @@ class Session {
     request.parse_checked_lines(raw.substr(head.scan.fields_at, head.scan.head_size - head.scan.fields_at - 2));
     buffer_.consume(head.scan.head_size);
     bool client_keep_alive = head.scan.keeps_alive();
+    bool websocket = asks_websocket_upgrade(request, framing.has_body);  // before its Upgrade and Connection go
     if (request.version() == 11 && head.scan.expect_continue) body.expect_continue();
     // The client's own fields are cleaned before any stage adds the gateway's.
     if (head.scan.underscore_in_names && !co_await handle_underscore_fields(request, info)) co_return false;
@@ -322,12 +325,18 @@ class Session {
     ex.peer_address = peer_;
     ex.client_tls = tls_;
     ex.request_framing = framing;
+    ex.websocket_upgrade = websocket;
     body.limit_to(&ex.request_body_limit);
     ExchangeEnd end(w_.pipeline(), ex, body);
 
     // Kept now: the upstream stage sends this very message as HTTP/1.1.
     unsigned client_version = request.version();
     co_await w_.pipeline().run(ex);
+    if (auto* call = ex.response_body_as<UpstreamCall>(); call && call->upgraded()) {
+      co_await serve_tunnel(ex, *call, end.outcome.ending);
+      w_.report_failure(ex);
+      co_return false;  // the connection was the tunnel's
+    }
 
     // A body left unread cannot be skipped safely: close after answering.
     bool keep_alive = client_keep_alive && !ex.close_connection && !w_.draining() && body.done();
@@ -469,6 +478,46 @@ class Session {
     if (!body && !run_filters(ex, [&] { filters.finish(); })) co_return false;
     ending = delivered;
     co_return keep_alive;
+  }
+
+  // The upstream switched to WebSocket: the 101 goes to the client with the
+  // fields the switch needs, then the connection is a tunnel until it ends.
+  // The request's access line is written then, with the tunnel's duration
+  // and its bytes each way (bytes=, bytes_in=). While the tunnel runs the
+  // connection is busy: a drain waits for it, up to its deadline.
+  Awaitable<void> serve_tunnel(Exchange& ex, UpstreamCall& call, Outcome::Ending& ending) {
+    RequestInfo& info = ex.info;
+    ending = Outcome::Ending::client_gone;
+    if (info.code == ErrorCode::client_closed) co_return;
+    auto& res = ex.response;
+    ensure_date(res);
+    prepare_client_response(res, 11, false, true, std::nullopt, false);
+    res.erase(http::field::content_length);
+    res.set(http::field::connection, "upgrade");
+    res.set(http::field::upgrade, "websocket");
+    if (!run_filters(ex, [&] { ex.response_filters().finish(); })) co_return;
+    PiecePool::TextLease head = w_.pieces().take_text();
+    append_head(*head, res);
+    std::unique_ptr<UpstreamConnection> upstream = call.take_upgraded_connection();
+    beast::get_lowest_layer(stream_).expires_after(settings().client_idle_timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(*head), nothrow_on<Stream>);
+    if (ec) {
+      client_gone(info, ec, false);
+      co_return;
+    }
+    info.status = 101;
+    TunnelResult t = co_await run_tunnel(stream_, buffer_, *upstream, ex.route->options.websocket_idle_timeout, info.bytes_in, info.bytes_out);
+    ending = Outcome::Ending::delivered;
+    switch (t.end) {
+      case TunnelResult::End::closed: break;
+      case TunnelResult::End::idle_timeout: info.code = ErrorCode::tunnel_idle; break;
+      case TunnelResult::End::client_failed: info.code = ErrorCode::client_closed; break;
+      case TunnelResult::End::upstream_failed:
+        info.code = ErrorCode::upstream_reset;
+        ending = Outcome::Ending::upstream_failed;
+        break;
+    }
+    info.detail = std::move(t.detail);
   }
 
   // Runs filter code; an exception escaping a filter is a bug, as in a stage:

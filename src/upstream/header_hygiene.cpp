@@ -30,6 +30,25 @@ bool is_hop_by_hop(std::string_view name) {
 }
 }  // namespace
 
+namespace {
+// `token` is one of the comma-separated items of some `name` line.
+bool lists_token(const Fields& fields, std::string_view name, std::string_view token) {
+  bool found = false;
+  fields.for_each_value(name, [&](std::string_view value) {
+    for_each_list_item(value, [&](std::string_view item) {
+      found = found || iequals_ascii(item, token);
+      return !found;
+    });
+  });
+  return found;
+}
+}  // namespace
+
+bool asks_websocket_upgrade(const RequestHead& req, bool has_body) {
+  return req.version() == 11 && req.method() == http::verb::get && !has_body && lists_token(req, "Upgrade", "websocket") &&
+         lists_token(req, "Connection", "upgrade");
+}
+
 void strip_hop_by_hop(Fields& fields) {
   // Fields named in Connection are hop-by-hop too. The names point into the
   // Connection lines, which the pass below removes with the rest. Most

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "gatehouse/clock.hpp"
+#include "gatehouse/http_grammar.hpp"
 #include "gatehouse/request_target.hpp"
 #include "gatehouse/wire_format.hpp"
 
@@ -114,8 +115,15 @@ Awaitable<AttemptResult> UpstreamCall::run(UpstreamRequest& req, BodyStart& star
     if (scan.state == ResponseScan::State::complete) {
       buffer.consume(scan.head_size);
       unsigned status = head_->result_int();
-      if (status == 101)
-        co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol, "upstream switched protocols uninvited"};
+      if (status == 101) {
+        if (!req.websocket)
+          co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol, "upstream switched protocols uninvited"};
+        if (!switched_to_websocket(*head_))
+          co_return AttemptResult{AttemptResult::Kind::failed, ErrorCode::upstream_protocol,
+                                  fmt::format("upstream {} switched to a protocol other than websocket", endpoint_.authority)};
+        take_upgrade();
+        co_return AttemptResult::ok();
+      }
       if (status >= 100 && status < 200) continue;  // 103 Early Hints and the like: not forwarded
       take_response_head(scan, head_request);
       co_return AttemptResult::ok();
@@ -140,6 +148,11 @@ void UpstreamCall::write_request_head(UpstreamRequest& request, std::string& out
   req.target(url.path_prefix, request.target);
   if (request.endpoint_host) req.set(http::field::host, url.authority());
   apply_request_framing(req, request.framing);
+  if (request.websocket) {
+    // The client's own were hop-by-hop, and are gone: these are the gateway's.
+    req.set(http::field::connection, "upgrade");
+    req.set(http::field::upgrade, "websocket");
+  }
   append_head(out, req);
 }
 
@@ -177,6 +190,20 @@ void UpstreamCall::take_response_head(const ResponseScan& scan, bool head_reques
     if (head_request) conn_.reset();
     finish();
   }
+}
+
+bool UpstreamCall::switched_to_websocket(const ResponseHead& head) {
+  bool websocket = false;
+  head.for_each_value("Upgrade", [&](std::string_view v) { websocket = websocket || iequals_ascii(trim(v), "websocket"); });
+  return websocket;
+}
+
+void UpstreamCall::take_upgrade() {
+  have_head_ = true;
+  body_done_ = true;  // no HTTP body: what follows is the tunnel's
+  upgraded_ = true;
+  strip_hop_by_hop(*head_);  // the session writes Upgrade and Connection for the client
+  service_us_ = micros_since(service_start_);
 }
 
 Awaitable<AttemptResult> UpstreamCall::connect() {

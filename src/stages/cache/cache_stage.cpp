@@ -248,8 +248,10 @@ class CacheStage final : public Stage {
       return Flow::next;
     }
     // A body on a GET is forwarded, never skipped to serve a hit: the
-    // connection must not be reused with its bytes unread.
-    if (ex.request_framing.has_body) {
+    // connection must not be reused with its bytes unread. A WebSocket
+    // upgrade asks for a connection, not a representation: never a hit,
+    // never joined to another request's miss.
+    if (ex.request_framing.has_body || ex.websocket_upgrade) {
       state.result = "bypass";
       return Flow::next;
     }

@@ -21,6 +21,9 @@ class UpstreamStage final : public Stage {
     if (ex.target.has_query) target.append("?").append(ex.target.query);
     UpstreamRequest upstream_request{ex.request, ex.response, ex.request_body(), framing, std::move(target),
                                      !route.options.preserve_host};
+    // A route that does not pass upgrades on sends the GET without them (as
+    // nginx does unless told to): the upstream answers it as a plain GET.
+    upstream_request.websocket = ex.websocket_upgrade && route.options.websocket;
     UpstreamResult result = co_await client_.send(route, upstream_request);
     ex.info.upstream = result.endpoint;
     ex.info.connect_us = result.connect_us;
