@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <csignal>
 #include <thread>
 
@@ -16,6 +18,7 @@ using namespace gatehouse::testing;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
@@ -32,12 +35,18 @@ Env ws_env(const DemoUpstream& up, Env more = {}) {
 // test never hangs on a connection the gateway failed to end. (Asio's
 // blocking reads retry through SO_RCVTIMEO, so each operation is run
 // asynchronously, for at most that long.)
-class WsClient {
+template <class Next>
+class BasicWsClient {
  public:
-  WsClient(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = 5s) : ws_(io_), timeout_(timeout) {
-    ws_.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  // `tls`: for wss://, the context that trusts the gateway's certificate.
+  template <class... Tls>
+  BasicWsClient(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout, Tls&... tls)
+      : ws_(io_, tls...), timeout_(timeout) {
+    beast::get_lowest_layer(ws_).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    if constexpr (sizeof...(Tls) > 0) ws_.next_layer().handshake(ssl::stream_base::client);
     ws_.handshake("test.local", target);
   }
+  BasicWsClient(std::uint16_t port, const std::string& target) : BasicWsClient(port, target, 5s) {}
   void send_text(const std::string& s) {
     ws_.text(true);
     EXPECT_FALSE(run([&](auto done) { ws_.async_write(asio::buffer(s), done); }));
@@ -59,6 +68,7 @@ class WsClient {
     return m;
   }
   bool got_text() const { return ws_.got_text(); }
+  websocket::close_code close_code() const { return static_cast<websocket::close_code>(ws_.reason().code); }
   void close() {
     EXPECT_FALSE(run([&](auto done) { ws_.async_close(websocket::close_code::normal, [done](beast::error_code ec) { done(ec, 0); }); }));
   }
@@ -76,7 +86,7 @@ class WsClient {
     io_.run_for(timeout_);
     if (!finished) {
       beast::error_code ignored;
-      ws_.next_layer().close(ignored);  // the operation completes, aborted
+      beast::get_lowest_layer(ws_).close(ignored);  // the operation completes, aborted
       io_.restart();
       io_.run();
       result = asio::error::timed_out;
@@ -85,9 +95,11 @@ class WsClient {
   }
 
   asio::io_context io_;
-  websocket::stream<tcp::socket> ws_;
+  websocket::stream<Next> ws_;
   std::chrono::milliseconds timeout_;
 };
+using WsClient = BasicWsClient<tcp::socket>;
+using WssClient = BasicWsClient<ssl::stream<tcp::socket>>;
 
 std::uint64_t field_number(const std::string& line, const std::string& key) { return std::stoull(logfmt_field(line, key)); }
 double millis(const std::string& line, const std::string& key) { return std::stod(logfmt_field(line, key)); }
@@ -130,6 +142,37 @@ TEST(WebSocket, MessagesEchoBothWaysThroughTheGatewayAndTheLineIsWrittenWhenTheC
   EXPECT_GT(field_number(line, "bytes"), big.size());
   EXPECT_GE(millis(line, "duration"), 200) << "the line covers the connection's life";
   EXPECT_EQ(gw.access_lines().size(), before + 1) << "one line per upgraded connection";
+}
+
+TEST(WebSocket, AClientOnTlsGetsTheSameTunnel) {
+  TempDir certs;
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                    certs.path() + "/key.pem -out " + certs.path() + "/cert.pem 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  DemoUpstream up;
+  Gateway gw{ws_env(up, {{"GATEHOUSE_TLS_CERT", certs.path() + "/cert.pem"}, {"GATEHOUSE_TLS_KEY", certs.path() + "/key.pem"}})};
+  std::size_t before = gw.access_lines().size();
+  ssl::context tls(ssl::context::tls_client);
+  tls.load_verify_file(certs.path() + "/cert.pem");
+  tls.set_verify_mode(ssl::verify_peer);
+  {
+    WssClient ws(gw.port(), "/ws", 5s, tls);
+    std::string big(100 * 1024, 'w');
+    ws.send_binary(big);
+    EXPECT_EQ(ws.read(), big);
+    ws.send_text("close");
+    beast::error_code ec;
+    ws.read(ec);
+    // The closing handshake reached the client; the gateway then closes TCP
+    // without a TLS close_notify of its own (README, WebSockets), which
+    // Beast's teardown reports as a truncated stream.
+    EXPECT_TRUE(ec == websocket::error::closed || ec == ssl::error::stream_truncated) << ec.message();
+    EXPECT_EQ(ws.close_code(), websocket::close_code::normal);
+  }
+  auto lines = gw.wait_for_lines(before + 1, 3s);
+  ASSERT_GT(lines.size(), before);
+  EXPECT_EQ(logfmt_field(lines.at(before), "status"), "101") << lines.at(before);
+  EXPECT_GT(field_number(lines.at(before), "bytes"), 100u * 1024);
 }
 
 TEST(WebSocket, TheUpstreamClosingEndsTheTunnelCleanly) {
