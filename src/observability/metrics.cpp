@@ -37,7 +37,9 @@ void MetricsShard::record(const RequestInfo& info) {
   std::uint8_t method = method_label(info.method);
   std::uint16_t code = static_cast<std::uint16_t>(info.status);
   ++requests[{info.route_id, method, code}];
-  request_duration[{info.route_id, method}].observe(static_cast<double>(info.duration_us) / 1e6);
+  // An upgraded connection's duration is a WebSocket's life (hours), not a
+  // request's latency: kept out of the histogram that latency alerts read.
+  if (info.status != 101) request_duration[{info.route_id, method}].observe(static_cast<double>(info.duration_us) / 1e6);
   if (info.service_us != RequestInfo::kUnset)
     upstream_duration[info.route_id].observe(static_cast<double>(info.service_us) / 1e6);
   if (!upstream_error_reason(info.code).empty()) ++upstream_errors[{info.route_id, info.code}];

@@ -142,6 +142,10 @@ TEST(WebSocket, MessagesEchoBothWaysThroughTheGatewayAndTheLineIsWrittenWhenTheC
   EXPECT_GT(field_number(line, "bytes"), big.size());
   EXPECT_GE(millis(line, "duration"), 200) << "the line covers the connection's life";
   EXPECT_EQ(gw.access_lines().size(), before + 1) << "one line per upgraded connection";
+  std::string metrics = http_request(gw.admin_port(), "GET", "/metrics").body;
+  EXPECT_EQ(metric_sample(metrics, "gatehouse_http_requests_total{route=\"cable\",method=\"GET\",code=\"101\"}"), 1);
+  // A WebSocket's life is not a request's latency.
+  EXPECT_LE(metric_sample(metrics, "gatehouse_http_request_duration_seconds_count{route=\"cable\",method=\"GET\"}"), 0) << metrics;
 }
 
 TEST(WebSocket, AClientOnTlsGetsTheSameTunnel) {
